@@ -16,7 +16,8 @@ plan: $(STAMP)
 	$(BIN)/kernelctl plan --stack $(STACK)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	@# pytest exits 5 when it collects no test: that is not a failure; every other non-zero code is.
+	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo 'pytest: no tests collected'; exit 0; fi; exit $$rc
 
 # Regenerate checked-in generated files (stack schema, CRDs, JSON schemas, compiler goldens).
 schemas: $(STAMP)

@@ -1,0 +1,112 @@
+"""`CloudKernelContract`: the only thing the layers above may know about the cloud kernel.
+
+Every cloud backend returns one. Upper layers read its fields and never import a cloud module, so the core
+kernel and user space run unchanged on AWS, GCP and Azure. `exports()` turns it into stack outputs, which
+makes the contract readable through a StackReference if a layer is ever split into its own project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+
+@dataclass(frozen=True)
+class NodePoolFacts:
+    """Plain facts about a node pool that schedulers need: how to land a pod on it."""
+
+    name: str
+    machine: str
+    labels: dict[str, str]
+    taints: list[dict[str, str]]
+    gpu: bool
+    spot: bool
+
+
+@dataclass(frozen=True)
+class LakehouseBucket:
+    name: pulumi.Output[str]
+    uri: pulumi.Output[str]  # s3://..., gs://..., abfss://...
+    region: str
+
+
+@dataclass(frozen=True)
+class PostgresInstance:
+    host: pulumi.Output[str]
+    port: pulumi.Output[int]
+    engine_version: str
+    admin_username: str
+    # Where the admin credential lives in the cloud secret manager (ARN, secret id or Key Vault URI).
+    admin_secret_ref: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class WorkloadIdentity:
+    """A cloud identity bound to one Kubernetes service account."""
+
+    namespace: str
+    service_account: str
+    # The annotation that binds the service account to the identity, e.g.
+    # {"eks.amazonaws.com/role-arn": "arn:aws:iam::...:role/..."}.
+    annotations: pulumi.Output[dict[str, str]]
+    principal: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class SecretStore:
+    """How External Secrets reaches the cloud's secret manager (a ClusterSecretStore provider block)."""
+
+    provider: dict[str, Any] | pulumi.Output[dict[str, Any]]
+    identity: str  # key into CloudKernelContract.identities
+
+
+@dataclass(frozen=True)
+class CloudKernelContract:
+    cloud: str
+    region: str
+    environment: str
+    cluster_name: pulumi.Output[str]
+    cluster_endpoint: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]  # secret
+    oidc_issuer: pulumi.Output[str]
+    kubernetes_version: str
+    kubernetes_provider: k8s.Provider
+    storage_classes: dict[str, str]  # volume class key -> StorageClass name
+    default_storage_class: str
+    shared_storage_class: str | None  # ReadWriteMany class, when enabled
+    node_pools: dict[str, NodePoolFacts]
+    lakehouse: dict[str, LakehouseBucket]
+    postgres: dict[str, PostgresInstance]
+    identities: dict[str, WorkloadIdentity] = field(default_factory=dict)
+    secret_store: SecretStore | None = None
+    # Resources that must exist before anything is scheduled in the cluster (node pools, CNI, CSI add-ons).
+    cluster_ready: list[pulumi.Resource] = field(default_factory=list)
+
+    def exports(self) -> dict[str, Any]:
+        """Stack outputs; the kubeconfig stays a secret."""
+        return {
+            "cloud": self.cloud,
+            "region": self.region,
+            "environment": self.environment,
+            "clusterName": self.cluster_name,
+            "clusterEndpoint": self.cluster_endpoint,
+            "kubeconfig": pulumi.Output.secret(self.kubeconfig),
+            "oidcIssuer": self.oidc_issuer,
+            "kubernetesVersion": self.kubernetes_version,
+            "storageClasses": dict(self.storage_classes),
+            "nodePools": {
+                name: {"labels": pool.labels, "taints": pool.taints, "gpu": pool.gpu, "spot": pool.spot}
+                for name, pool in sorted(self.node_pools.items())
+            },
+            "lakehouse": {
+                name: {"bucket": bucket.name, "uri": bucket.uri} for name, bucket in sorted(self.lakehouse.items())
+            },
+            "postgres": {
+                name: {"host": db.host, "port": db.port, "adminSecret": db.admin_secret_ref}
+                for name, db in sorted(self.postgres.items())
+            },
+            "identities": {name: ident.principal for name, ident in sorted(self.identities.items())},
+        }

@@ -1,0 +1,259 @@
+"""Cloud-neutral specs: the typed form of the `cloud-kernel:cloud` stack config.
+
+The same spec drives every cloud backend. Backends translate it (machine classes, storage tiers, database
+sizes) into their own resources; nothing cloud-specific lives here except the optional per-cloud blocks
+(`aws:`, ...) that hold settings with no neutral meaning.
+
+These models import no Pulumi module: `kernelctl config validate` and the tests use them directly.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+Environment = Literal["dev", "staging", "prod"]
+Provider = Literal["aws", "gcp", "azure"]
+
+# A name that is valid as a suffix of a resource name on every cloud and in Kubernetes: a DNS label.
+CLOUD_NAME_PATTERN = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+CloudName = Annotated[str, Field(pattern=CLOUD_NAME_PATTERN, min_length=1, max_length=24)]
+
+
+class Spec(BaseModel):
+    """Base of every config model: frozen, unknown keys rejected, camelCase keys in YAML."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        validate_default=True,
+    )
+
+
+# ----- machine classes ------------------------------------------------------------------------------------
+# Cloud-neutral sizes; cloud_kernel.machines maps each one to an instance type per cloud.
+MachineClass = Literal[
+    "general-small",  # 2 vCPU, 8 GiB
+    "general-medium",  # 4 vCPU, 16 GiB
+    "general-large",  # 8 vCPU, 32 GiB
+    "general-xlarge",  # 16 vCPU, 64 GiB
+    "memory-medium",  # 4 vCPU, 32 GiB
+    "memory-large",  # 8 vCPU, 64 GiB
+    "memory-xlarge",  # 16 vCPU, 128 GiB
+    "compute-medium",  # 4 vCPU, 8 GiB
+    "compute-large",  # 8 vCPU, 16 GiB
+    "compute-xlarge",  # 16 vCPU, 32 GiB
+]
+GpuClass = Literal["nvidia-t4", "nvidia-a10g", "nvidia-l4", "nvidia-a100"]
+
+
+class NetworkSpec(Spec):
+    """Private network: one private and one public subnet per zone, carved out of `cidr`."""
+
+    cidr: str = "10.0.0.0/16"
+    zones: int = Field(3, ge=1, le=6, description="Number of availability zones to spread over.")
+    nat: Literal["single", "perZone"] = Field(
+        "perZone", description="One NAT gateway for the network (cheap) or one per zone (zone-resilient)."
+    )
+    private_subnet_prefix: int = Field(19, ge=16, le=28, description="Prefix length of each private subnet.")
+    public_subnet_prefix: int = Field(24, ge=16, le=28, description="Prefix length of each public subnet.")
+    interface_endpoints: list[Annotated[str, Field(pattern=r"^[a-z0-9.-]+$")]] = Field(
+        default_factory=list, description="Private endpoints for cloud APIs (AWS: ecr.api, sts, ...)."
+    )
+    flow_log_retention_days: int = Field(90, ge=1, le=3653)
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr_is_private(cls, value: str) -> str:
+        try:
+            net = ipaddress.ip_network(value, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"not a network CIDR: {exc}") from None
+        if net.version != 4 or not net.is_private:
+            raise ValueError("must be a private IPv4 range (RFC 1918)")
+        if net.prefixlen > 24 or net.prefixlen < 8:
+            raise ValueError("prefix length must be between /8 and /24")
+        return value
+
+    @model_validator(mode="after")
+    def _subnets_fit(self) -> NetworkSpec:
+        net = ipaddress.ip_network(self.cidr)
+        needed = self.zones * (2 ** (32 - self.private_subnet_prefix) + 2 ** (32 - self.public_subnet_prefix))
+        if self.private_subnet_prefix <= net.prefixlen or self.public_subnet_prefix <= net.prefixlen:
+            raise ValueError(f"subnet prefixes must be longer than the network's /{net.prefixlen}")
+        if needed > net.num_addresses:
+            raise ValueError(
+                f"{self.zones} zones of /{self.private_subnet_prefix} private and /{self.public_subnet_prefix} "
+                f"public subnets need {needed} addresses; {self.cidr} has {net.num_addresses}"
+            )
+        return self
+
+
+class ClusterSpec(Spec):
+    """Managed Kubernetes control plane."""
+
+    version: Annotated[str, Field(pattern=r"^1\.\d{2}$")] = "1.33"
+    public_endpoint: bool = Field(False, description="Expose the API server publicly (never in prod).")
+    public_access_cidrs: list[str] = Field(default_factory=list, description="Allow-list when public.")
+    log_retention_days: int = Field(90, ge=1, le=3653)
+    admins: list[str] = Field(
+        default_factory=list, description="Principals (AWS: IAM role ARNs) granted cluster-admin access."
+    )
+
+    @field_validator("public_access_cidrs")
+    @classmethod
+    def _cidrs(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                net = ipaddress.ip_network(value, strict=True)
+            except ValueError as exc:
+                raise ValueError(f"{value!r} is not a CIDR: {exc}") from None
+            if net.prefixlen == 0:
+                raise ValueError("0.0.0.0/0 is not an allow-list; name the networks that may reach the API")
+        return values
+
+    @model_validator(mode="after")
+    def _public_needs_allow_list(self) -> ClusterSpec:
+        if self.public_endpoint and not self.public_access_cidrs:
+            raise ValueError("publicEndpoint needs publicAccessCidrs: an open API server is not allowed")
+        return self
+
+
+class Taint(Spec):
+    key: Annotated[str, Field(pattern=r"^([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")]
+    value: Annotated[str, Field(max_length=63)] = ""
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
+
+
+class GpuSpec(Spec):
+    gpu_class: GpuClass = Field(alias="class")
+    count: int = Field(1, ge=1, le=8)
+
+
+class NodePoolSpec(Spec):
+    """A Compute node pool: a cloud-neutral machine class with autoscaling bounds."""
+
+    machine: MachineClass = "general-medium"
+    gpu: GpuSpec | None = None
+    min_size: int = Field(1, ge=0, le=1000)
+    max_size: int = Field(3, ge=1, le=1000)
+    desired_size: int | None = Field(None, ge=0, description="Initial size only; the autoscaler owns it after.")
+    spot: bool = False
+    disk_size_gb: int = Field(100, ge=20, le=16384)
+    labels: dict[Annotated[str, Field(pattern=r"^([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")], str] = (
+        Field(default_factory=dict)
+    )
+    taints: list[Taint] = Field(default_factory=list)
+    max_unavailable_percent: int = Field(33, ge=1, le=100, description="Share of nodes replaced at once.")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> NodePoolSpec:
+        if self.min_size > self.max_size:
+            raise ValueError(f"minSize ({self.min_size}) is greater than maxSize ({self.max_size})")
+        if self.desired_size is not None and not self.min_size <= self.desired_size <= self.max_size:
+            raise ValueError(f"desiredSize ({self.desired_size}) is outside [{self.min_size}, {self.max_size}]")
+        return self
+
+
+class VolumeClassSpec(Spec):
+    """A Volume storage class; `tier` picks the cloud's disk type."""
+
+    tier: Literal["standard", "fast", "shared"] = Field(
+        "standard", description="standard: SSD block (gp3); fast: provisioned IOPS (io2); shared: ReadWriteMany."
+    )
+    default: bool = False
+    reclaim_policy: Literal["Delete", "Retain"] = "Delete"
+    iops: int | None = Field(None, ge=100, le=256000)
+
+
+class VolumesSpec(Spec):
+    classes: dict[CloudName, VolumeClassSpec] = Field(
+        default_factory=lambda: {"standard": VolumeClassSpec(tier="standard", default=True)}
+    )
+
+    @model_validator(mode="after")
+    def _one_default(self) -> VolumesSpec:
+        defaults = [name for name, spec in self.classes.items() if spec.default]
+        if len(defaults) != 1:
+            raise ValueError(f"exactly one volume class must be the default, found {len(defaults)}")
+        return self
+
+    @property
+    def shared_enabled(self) -> bool:
+        return any(spec.tier == "shared" for spec in self.classes.values())
+
+
+class LakehouseBucketSpec(Spec):
+    """An object-storage bucket holding Iceberg warehouses."""
+
+    noncurrent_version_days: int = Field(30, ge=1, le=3650)
+    abort_multipart_days: int = Field(7, ge=1, le=365)
+    archive_after_days: int | None = Field(None, ge=30, description="Move current objects to a cold tier.")
+
+
+class PostgresSpec(Spec):
+    """A managed PostgreSQL instance."""
+
+    engine: Literal["postgres", "aurora"] = "postgres"
+    version: Annotated[str, Field(pattern=r"^1[3-8]$")] = "16"
+    size: Literal["small", "medium", "large", "xlarge"] = "small"
+    storage_gb: int = Field(50, ge=20, le=65536)
+    max_storage_gb: int = Field(200, ge=20, le=65536)
+    high_availability: bool = False
+    backup_retention_days: int = Field(7, ge=7, le=35)
+    deletion_protection: bool = True
+    backup_window: Annotated[str, Field(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")] = "02:00-03:00"
+    maintenance_window: Annotated[str, Field(pattern=r"^(mon|tue|wed|thu|fri|sat|sun):\d{2}:\d{2}-(mon|tue|wed|thu|fri|sat|sun):\d{2}:\d{2}$")] = (
+        "sun:03:30-sun:04:30"
+    )
+
+    @model_validator(mode="after")
+    def _storage(self) -> PostgresSpec:
+        if self.max_storage_gb < self.storage_gb:
+            raise ValueError(f"maxStorageGb ({self.max_storage_gb}) is less than storageGb ({self.storage_gb})")
+        return self
+
+
+class CloudKernelSpec(Spec):
+    """`cloud-kernel:cloud`: everything the cloud kernel provisions for one environment."""
+
+    provider: Provider
+    region: Annotated[str, Field(pattern=r"^[a-z]+[a-z0-9-]*[0-9]$")]
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    cluster: ClusterSpec = Field(default_factory=ClusterSpec)
+    node_pools: dict[CloudName, NodePoolSpec] = Field(min_length=1)
+    volumes: VolumesSpec = Field(default_factory=VolumesSpec)
+    lakehouse: dict[CloudName, LakehouseBucketSpec] = Field(default_factory=dict)
+    postgres: dict[CloudName, PostgresSpec] = Field(default_factory=dict)
+
+    @field_validator("node_pools", "lakehouse", "postgres")
+    @classmethod
+    def _keys_are_cloud_names(cls, value: dict) -> dict:
+        for key in value:
+            if not re.match(CLOUD_NAME_PATTERN, key) or len(key) > 24:
+                raise ValueError(f"{key!r} is not a valid name (lowercase letters, digits and '-', at most 24)")
+        return value
+
+
+class IdentityRequest(Spec):
+    """A workload identity an upper layer asks the cloud kernel for (IRSA role, GCP SA, Azure UAMI).
+
+    The wiring in `infra/program.py` derives these from the core and user-space config, so the cloud kernel
+    never has to know which services exist above it.
+    """
+
+    name: CloudName
+    namespace: str
+    service_account: str
+    buckets: dict[str, Literal["read", "readwrite"]] = Field(
+        default_factory=dict, description="Lakehouse bucket key -> access, limited to `prefix`."
+    )
+    prefix: str = ""
+    secrets_read: bool = Field(False, description="May read the cloud secret manager (the secret store).")
+    secrets_prefix: str = Field("", description="Limits secret reads to names under this prefix.")

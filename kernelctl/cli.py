@@ -1,0 +1,146 @@
+"""`kernelctl`: the offline face of Cloud Kernel (plan, graph, config, and the Resource tools).
+
+Every command turns bad input into a readable message and an exit code; `--debug` shows the traceback.
+Exit codes: 0 ok, 1 invalid Resources or a failed program run, 2 invalid stack config or usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from infra.config import ConfigError, StackConfig, load_stack_file
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.splitlines()[0])
+config_app = typer.Typer(no_args_is_help=True, help="Validate stack configs and generate their JSON Schema.")
+app.add_typer(config_app, name="config")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+STACKS_DIR = Path("stacks")
+
+
+class Fail(Exception):
+    """A user-facing failure: its message is printed, then the process exits with `code`."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def stack_file(stack: str) -> Path:
+    return STACKS_DIR / f"Pulumi.{stack}.yaml"
+
+
+def run_guarded(debug: bool, fn, *args, **kwargs):
+    """Run a command body: known failures become messages and exit codes, never tracebacks."""
+    try:
+        return fn(*args, **kwargs)
+    except ConfigError as exc:
+        for line in exc.lines():
+            err.print(line, markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except Fail as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(exc.code) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the CLI boundary: report, do not crash
+        if debug:
+            raise
+        err.print(f"error: {type(exc).__name__}: {exc}", markup=False, highlight=False)
+        err.print("(run again with --debug for the traceback)", style="dim")
+        raise typer.Exit(1) from None
+
+
+Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")]
+StackOpt = Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads stacks/Pulumi.<stack>.yaml.")]
+
+
+# ----- config ------------------------------------------------------------------------------------------------
+@config_app.command("validate")
+def config_validate(
+    file: Annotated[Optional[Path], typer.Argument(help="A stack file (default: the --stack one).")] = None,
+    stack: Annotated[Optional[str], typer.Option("--stack", "-s", help="Stack name.")] = None,
+    debug: Debug = False,
+) -> None:
+    """Validate a stack config; report every error as `FILE: key.path: reason` (exit 2)."""
+
+    def body() -> None:
+        if (file is None) == (stack is None):
+            raise Fail("give either a stack file or --stack NAME", code=2)
+        path = file if file is not None else stack_file(stack)
+        load_stack_file(path)
+        out.print(f"{path}: OK", markup=False, highlight=False)
+
+    run_guarded(debug, body)
+
+
+@config_app.command("schema")
+def config_schema(
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Print the JSON Schema of the `cloud-kernel:*` stack config (the source of stacks/schema.json)."""
+    from kernelctl.config_schema import stack_config_schema
+
+    text = json.dumps(stack_config_schema(), indent=2, sort_keys=True) + "\n"
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+
+
+# ----- plan and graph ----------------------------------------------------------------------------------------
+@app.command()
+def plan(
+    stack: StackOpt,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where plan.json and manifests/ go.")] = Path("plan-out"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print plan.json instead of the summary.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Run the real program against the simulated cloud; print a summary, write plan.json and manifests/."""
+    from kernelctl.plan.report import print_summary, write_plan
+    from kernelctl.plan.runner import run_plan
+
+    def body() -> None:
+        result = run_plan(stack_file(stack), stack)
+        write_plan(result, out_dir)
+        if as_json:
+            sys.stdout.write((out_dir / "plan.json").read_text(encoding="utf-8"))
+        else:
+            print_summary(result, out, out_dir)
+        if result.failed_mandatory_policies:
+            raise Fail(f"{len(result.failed_mandatory_policies)} mandatory policy violation(s)", code=1)
+
+    run_guarded(debug, body)
+
+
+@app.command()
+def graph(
+    stack: StackOpt,
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="Write the Mermaid chart to this file.")] = None,
+    debug: Debug = False,
+) -> None:
+    """Print the platform as a Mermaid flowchart: layers as subgraphs, components as nodes."""
+    from kernelctl.plan.graph import mermaid
+    from kernelctl.plan.runner import run_plan
+
+    def body() -> None:
+        text = mermaid(run_plan(stack_file(stack), stack))
+        if out_file is None:
+            sys.stdout.write(text)
+        else:
+            out_file.write_text(text, encoding="utf-8")
+            out.print(f"wrote {out_file}", markup=False)
+
+    run_guarded(debug, body)
+
+
+def load_config(stack: str) -> StackConfig:
+    return load_stack_file(stack_file(stack))
