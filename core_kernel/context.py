@@ -1,0 +1,363 @@
+"""`PlatformContext`: the plain facts user space compiles against.
+
+The core kernel resolves the cloud kernel's Outputs and its own choices (namespaces, gateway, catalog, ...)
+into this one frozen, JSON-safe object and publishes it in the cluster as the ConfigMap
+`platform-context` (namespace `PLATFORM_NAMESPACE`, data key `context.json`). The user-space compiler,
+the runtime operator and `kernelctl render` read it back with `PlatformContext.from_dict`.
+
+This module imports no Pulumi module (a layer rule, enforced by a test): the operator and the CLI reuse it.
+
+Conventions:
+- every model is frozen and rejects unknown keys, so a context written by a newer kernel fails loudly;
+- `to_dict()` gives JSON-safe values with keys in a stable order; `to_json()` is byte-identical for equal
+  contexts (sorted keys), so publishing it never causes churn;
+- a service that is switched off in `cloud-kernel:core` appears as `None` (catalog, secret store, ...),
+  so the compiler can say "Lakehouse needs the catalog, which is off in this environment".
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+# Where the context itself lives in the cluster.
+PLATFORM_NAMESPACE = "cloud-kernel-system"
+CONTEXT_CONFIGMAP = "platform-context"
+CONTEXT_KEY = "context.json"
+
+# The annotation that binds a Kubernetes service account to a cloud identity, per cloud.
+IDENTITY_ANNOTATION_KEYS: dict[str, str] = {
+    "aws": "eks.amazonaws.com/role-arn",
+    "gcp": "iam.gke.io/gcp-service-account",
+    "azure": "azure.workload.identity/client-id",
+}
+
+
+class Fact(BaseModel):
+    """Base of every context model: frozen, strict about keys, snake_case keys in JSON."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Taint(Fact):
+    key: str
+    value: str = ""
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
+
+
+class NodePool(Fact):
+    """A Compute node pool: how to land a pod on it."""
+
+    name: str
+    machine: str
+    labels: dict[str, str] = Field(default_factory=dict)
+    taints: list[Taint] = Field(default_factory=list)
+    gpu: bool = False
+    spot: bool = False
+
+    def node_selector(self) -> dict[str, str]:
+        return dict(sorted(self.labels.items()))
+
+    def tolerations(self) -> list[dict[str, str]]:
+        """Tolerations that let a pod onto this pool (one per taint, `Equal` when the taint has a value)."""
+        result = []
+        for taint in self.taints:
+            toleration = {"key": taint.key, "effect": taint.effect}
+            if taint.value:
+                toleration.update(operator="Equal", value=taint.value)
+            else:
+                toleration["operator"] = "Exists"
+            result.append(toleration)
+        return result
+
+
+class Storage(Fact):
+    """Volume storage classes: the default one, each configured class by key, the shared (RWX) one."""
+
+    default_class: str
+    classes: dict[str, str] = Field(default_factory=dict)  # volume class key -> StorageClass name
+    shared_class: str | None = None  # ReadWriteMany, when a `shared` tier class exists
+
+
+class Gateway(Fact):
+    """The platform's Gateway API entry point; HTTPRoutes attach to it with `parentRefs`."""
+
+    name: str
+    namespace: str
+    class_name: str
+    https_listener: str  # sectionName of the TLS listener for `*.<domain>`
+    hostname: str  # "*.<domain>"
+
+
+class Database(Fact):
+    """A platform Postgres instance: where to connect, and where its admin credential lives."""
+
+    host: str
+    port: int
+    engine_version: str
+    admin_username: str
+    admin_secret_ref: str  # ARN / secret id / Key Vault URI in the cloud secret manager
+
+
+class Catalog(Fact):
+    """The Iceberg REST catalog (Lakekeeper)."""
+
+    endpoint: str  # in-cluster base URI of the Iceberg REST API, e.g. http://.../catalog
+    namespace: str
+    service_account: str
+    warehouses: dict[str, str] = Field(default_factory=dict)  # lakehouse bucket key -> storage URI
+    database: str  # key of the Postgres instance holding the catalog's metadata
+
+
+class SecretStore(Fact):
+    """The External Secrets store that reaches the cloud secret manager."""
+
+    name: str
+    kind: Literal["ClusterSecretStore"] = "ClusterSecretStore"
+    prefix: str = ""  # secret names readable through the store start with this
+
+
+class Certificates(Fact):
+    cluster_issuer: str
+
+
+class Monitoring(Fact):
+    """kube-prometheus-stack: PrometheusRule / ServiceMonitor / AlertmanagerConfig land here."""
+
+    prometheus_namespace: str
+    alertmanager_namespace: str
+    # Labels a PrometheusRule/ServiceMonitor/PodMonitor/AlertmanagerConfig needs to be picked up.
+    selector_labels: dict[str, str] = Field(default_factory=dict)
+    prometheus_service_account: str = "kube-prometheus-stack-prometheus"
+
+
+class Workflows(Fact):
+    """Argo Workflows: the engine of the Workflow Resource."""
+
+    namespace: str  # where the controller runs
+    controller_instance_id: str = ""  # "" = the controller watches every namespace
+
+
+class Spark(Fact):
+    """The Kubeflow Spark operator: SparkApplications in workspaces are reconciled by it."""
+
+    namespace: str
+    spark_service_account: str = "spark"
+
+
+class Policy(Fact):
+    """OPA, the policy decision point; user space writes Policy/Grant data into `data_configmap`."""
+
+    namespace: str
+    data_configmap: str
+    data_label: dict[str, str] = Field(default_factory=dict)  # labels kube-mgmt loads data ConfigMaps by
+    policy_label: dict[str, str] = Field(default_factory=dict)  # labels kube-mgmt loads rego ConfigMaps by
+    decision_url: str  # base URL of the OPA data API
+
+
+class Workspaces(Fact):
+    """What every workspace namespace gets: quota, limits, priority and identity conventions."""
+
+    resource_quota: dict[str, str]  # ResourceQuota spec.hard
+    limit_range: list[dict[str, Any]]  # LimitRange spec.limits
+    priority_class: str
+    batch_priority_class: str
+    identity_annotation_key: str
+    pod_security: Literal["restricted", "baseline"] = "restricted"
+
+
+class PriorityClasses(Fact):
+    platform_critical: str
+    workspace_default: str
+    batch: str
+
+
+class PlatformContext(Fact):
+    """Everything user space may know about the platform in one environment."""
+
+    schema_version: int = SCHEMA_VERSION
+    environment: Literal["dev", "staging", "prod"]
+    cloud: Literal["aws", "gcp", "azure"]
+    region: str
+    cluster_name: str
+    kubernetes_version: str
+    domain: str
+    platform_namespace: str = PLATFORM_NAMESPACE
+    namespaces: dict[str, str] = Field(default_factory=dict)  # platform service -> namespace
+    gateway: Gateway | None = None
+    certificates: Certificates | None = None
+    storage: Storage
+    node_pools: dict[str, NodePool] = Field(default_factory=dict)
+    databases: dict[str, Database] = Field(default_factory=dict)
+    lakehouse: dict[str, str] = Field(default_factory=dict)  # bucket key -> storage URI
+    catalog: Catalog | None = None
+    secret_store: SecretStore | None = None
+    monitoring: Monitoring | None = None
+    workflows: Workflows | None = None
+    spark: Spark | None = None
+    policy: Policy | None = None
+    priority_classes: PriorityClasses
+    workspaces: Workspaces
+
+    # ----- serialisation ----------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict with every mapping's keys sorted (deterministic)."""
+        return _sorted(self.model_dump(mode="json"))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, indent=2, separators=(",", ": ")) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PlatformContext:
+        version = data.get("schema_version", SCHEMA_VERSION)
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"platform context schema_version {version} is not supported (expected {SCHEMA_VERSION})")
+        return cls.model_validate(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> PlatformContext:
+        return cls.from_dict(json.loads(text))
+
+    # ----- helpers the compiler uses ----------------------------------------------------------------------
+    def node_pool(self, name: str) -> NodePool:
+        try:
+            return self.node_pools[name]
+        except KeyError:
+            known = ", ".join(sorted(self.node_pools)) or "none"
+            raise KeyError(f"no node pool {name!r} in this environment (known: {known})") from None
+
+    def storage_class(self, key: str | None = None) -> str:
+        """StorageClass name for a volume class key; the default class when `key` is None."""
+        if key is None:
+            return self.storage.default_class
+        if key in self.storage.classes:
+            return self.storage.classes[key]
+        known = ", ".join(sorted(self.storage.classes)) or "none"
+        raise KeyError(f"no volume class {key!r} in this environment (known: {known})")
+
+    def host(self, subdomain: str) -> str:
+        """Public host name of a service exposed through the platform gateway."""
+        return f"{subdomain}.{self.domain}"
+
+    # ----- sample ----------------------------------------------------------------------------------------
+    @classmethod
+    def sample(cls, environment: Literal["dev", "staging", "prod"] = "dev") -> PlatformContext:
+        """A realistic context for an AWS stack in eu-west-1, with every core service on.
+
+        `kernelctl render` uses it to compile manifests without a stack or a cloud; the compiler's golden
+        tests use it too, so change it only on purpose (the goldens will show the diff). The values match
+        what `CoreKernel` publishes for `stacks/Pulumi.<environment>-aws.yaml`-like settings: node pools
+        `system`, `general` and a tainted `gpu` pool, volume classes `standard` (default), `fast` and
+        `shared` (RWX), lakehouse buckets `raw` and `curated`, one Postgres instance `platform`.
+        """
+        from core_kernel.scheduling import (  # local import: scheduling is pure too, but imports this module
+            PRIORITY_CLASSES,
+            workspace_limit_range_limits,
+            workspace_resource_quota_hard,
+        )
+        from core_kernel import naming
+
+        domain = f"{environment}.data.example.com"
+        account = "123456789012"
+        cluster = f"cloud-kernel-{environment}"
+        return cls(
+            environment=environment,
+            cloud="aws",
+            region="eu-west-1",
+            cluster_name=cluster,
+            kubernetes_version="1.33",
+            domain=domain,
+            namespaces=dict(naming.NAMESPACES),
+            gateway=Gateway(
+                name=naming.GATEWAY_NAME,
+                namespace=naming.NAMESPACES["gateway"],
+                class_name=naming.GATEWAY_CLASS_NAME,
+                https_listener=naming.GATEWAY_HTTPS_LISTENER,
+                hostname=f"*.{domain}",
+            ),
+            certificates=Certificates(cluster_issuer=naming.CLUSTER_ISSUER_NAME),
+            storage=Storage(
+                default_class="standard",
+                classes={"standard": "standard", "fast": "fast", "shared": "shared"},
+                shared_class="shared",
+            ),
+            node_pools={
+                "system": NodePool(
+                    name="system",
+                    machine="general-medium",
+                    labels={"cloud-kernel.io/pool": "system"},
+                    taints=[Taint(key="cloud-kernel.io/system", value="true", effect="NoSchedule")],
+                ),
+                "general": NodePool(
+                    name="general", machine="general-large", labels={"cloud-kernel.io/pool": "general"}
+                ),
+                "gpu": NodePool(
+                    name="gpu",
+                    machine="general-xlarge",
+                    labels={"cloud-kernel.io/pool": "gpu"},
+                    taints=[Taint(key="nvidia.com/gpu", value="present", effect="NoSchedule")],
+                    gpu=True,
+                    spot=False,
+                ),
+            },
+            databases={
+                "platform": Database(
+                    host=f"{cluster}-platform.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com",
+                    port=5432,
+                    engine_version="16",
+                    admin_username="kernel_admin",
+                    admin_secret_ref=(
+                        f"arn:aws:secretsmanager:eu-west-1:{account}:secret:{cluster}/postgres/platform-AbCdEf"
+                    ),
+                )
+            },
+            lakehouse={
+                "curated": f"s3://{cluster}-curated-{account}",
+                "raw": f"s3://{cluster}-raw-{account}",
+            },
+            catalog=Catalog(
+                endpoint=naming.catalog_endpoint(),
+                namespace=naming.NAMESPACES["catalog"],
+                service_account=naming.CATALOG_SERVICE_ACCOUNT,
+                warehouses={
+                    "curated": f"s3://{cluster}-curated-{account}",
+                    "raw": f"s3://{cluster}-raw-{account}",
+                },
+                database="platform",
+            ),
+            secret_store=SecretStore(name=naming.SECRET_STORE_NAME, prefix=naming.secrets_prefix(environment)),
+            monitoring=Monitoring(
+                prometheus_namespace=naming.NAMESPACES["monitoring"],
+                alertmanager_namespace=naming.NAMESPACES["monitoring"],
+                selector_labels=dict(naming.MONITORING_SELECTOR_LABELS),
+            ),
+            workflows=Workflows(namespace=naming.NAMESPACES["workflows"]),
+            spark=Spark(namespace=naming.NAMESPACES["spark"]),
+            policy=Policy(
+                namespace=naming.NAMESPACES["policy"],
+                data_configmap=naming.OPA_DATA_CONFIGMAP,
+                data_label=dict(naming.OPA_DATA_LABEL),
+                policy_label=dict(naming.OPA_POLICY_LABEL),
+                decision_url=naming.opa_decision_url(),
+            ),
+            priority_classes=PriorityClasses(**PRIORITY_CLASSES),
+            workspaces=Workspaces(
+                resource_quota=workspace_resource_quota_hard(),
+                limit_range=workspace_limit_range_limits(),
+                priority_class=PRIORITY_CLASSES["workspace_default"],
+                batch_priority_class=PRIORITY_CLASSES["batch"],
+                identity_annotation_key=IDENTITY_ANNOTATION_KEYS["aws"],
+            ),
+        )
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value

@@ -1,0 +1,61 @@
+"""Fixed names of the core kernel's objects, shared by the Pulumi components and `PlatformContext`.
+
+Pure constants and string helpers, no Pulumi import: user space compiles against the same names.
+Names are stable on purpose: renaming one is a breaking change of the platform's public surface.
+"""
+
+from __future__ import annotations
+
+from core_kernel.context import PLATFORM_NAMESPACE
+
+# Platform service -> namespace. The keys are the service keys used everywhere in the core kernel.
+NAMESPACES: dict[str, str] = {
+    "platform": PLATFORM_NAMESPACE,
+    "certManager": "cert-manager",
+    "gateway": "envoy-gateway-system",
+    "externalSecrets": "external-secrets",
+    "monitoring": "monitoring",
+    "workflows": "argo",
+    "spark": "spark-operator",
+    "catalog": "iceberg-catalog",
+    "policy": "opa",
+}
+
+CLUSTER_ISSUER_NAME = "platform"
+GATEWAY_CLASS_NAME = "envoy-gateway"
+GATEWAY_NAME = "platform"
+GATEWAY_HTTPS_LISTENER = "https"
+GATEWAY_HTTP_LISTENER = "http"
+GATEWAY_TLS_SECRET = "platform-gateway-tls"
+SECRET_STORE_NAME = "cloud-secret-manager"
+
+CATALOG_RELEASE = "lakekeeper"
+CATALOG_SERVICE_ACCOUNT = "lakekeeper"
+CATALOG_PORT = 8181
+CATALOG_DATABASE = "iceberg_catalog"
+CATALOG_DB_USER = "iceberg_catalog"
+
+# kube-prometheus-stack selects rules/monitors by the `release` label of its Helm release.
+MONITORING_RELEASE = "kube-prometheus-stack"
+MONITORING_SELECTOR_LABELS: dict[str, str] = {"release": MONITORING_RELEASE}
+
+OPA_RELEASE = "opa"
+OPA_PORT = 8181
+OPA_DATA_CONFIGMAP = "opa-platform-data"
+# kube-mgmt loads ConfigMaps carrying these labels: data as JSON documents, policies as rego modules.
+OPA_DATA_LABEL: dict[str, str] = {"openpolicyagent.org/data": "opa"}
+OPA_POLICY_LABEL: dict[str, str] = {"openpolicyagent.org/policy": "rego"}
+
+
+def catalog_endpoint() -> str:
+    """In-cluster base URI of the Iceberg REST API served by Lakekeeper."""
+    return f"http://{CATALOG_RELEASE}.{NAMESPACES['catalog']}.svc.cluster.local:{CATALOG_PORT}/catalog"
+
+
+def opa_decision_url() -> str:
+    return f"http://{OPA_RELEASE}-opa-kube-mgmt.{NAMESPACES['policy']}.svc.cluster.local:{OPA_PORT}/v1/data"
+
+
+def secrets_prefix(environment: str) -> str:
+    """Secret names External Secrets may read in the cloud secret manager: `cloud-kernel/<env>/...`."""
+    return f"cloud-kernel/{environment}/"
