@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockMonitor
 
 # Markers the Pulumi wire format uses inside property maps (pulumi/runtime/rpc.py).
@@ -95,6 +95,22 @@ def _provider_urn(reference: str) -> str | None:
     return reference.rsplit("::", 1)[0]
 
 
+def _mark_secret_outputs(outputs, names) -> None:
+    """Wrap the outputs a provider declares secret (e.g. a generated password), as the engine does.
+
+    The stock mock monitor ignores `additionalSecretOutputs`, which would let such values reach the plan
+    and the stack outputs in clear text.
+    """
+    for name in names:
+        if name not in outputs.fields:
+            continue
+        plain = outputs.fields[name]
+        wrapped = struct_pb2.Value()
+        wrapped.struct_value.fields[SIG_KEY].string_value = SECRET_SIG
+        wrapped.struct_value.fields["value"].CopyFrom(plain)
+        outputs.fields[name].CopyFrom(wrapped)
+
+
 class RecordingMonitor(MockMonitor):
     def __init__(self, mocks):
         super().__init__(mocks)
@@ -135,7 +151,9 @@ class RecordingMonitor(MockMonitor):
             ignore_changes=sorted(request.ignoreChanges),
             aliases=aliases,
         )
-        return super().RegisterResource(request)
+        response = super().RegisterResource(request)
+        _mark_secret_outputs(response.object, request.additionalSecretOutputs)
+        return response
 
     def RegisterResourceOutputs(self, request):
         if request.urn and request.urn == self.stack_urn:

@@ -1,0 +1,152 @@
+"""Run the real Pulumi program against the simulated cloud, as `pulumi up` would, and collect the plan.
+
+The stack file is read and validated first (a bad config never reaches the program). Its values are then
+handed to the Pulumi runtime exactly as the CLI would: object values JSON-encoded, `secure:` values marked
+secret (their ciphertext cannot be decrypted offline, so a placeholder stands in). The program runs inside
+its own `contextvars` context, so several plans can run in one process (the tests do) without sharing the
+runtime's global state.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from infra.config import StackConfig, parse, read_stack_file
+from kernelctl.plan.recorder import Registration, RecordingMonitor
+from kernelctl.plan.simulated import SimulatedCloud
+from kernelctl.plan.simulated.context import SimContext
+
+SECRET_PLACEHOLDER = "[secret]"
+
+
+class ProgramError(Exception):
+    """The program raised while running; the message is the program's own."""
+
+
+@dataclass
+class PlanResult:
+    stack: str
+    project: str
+    config: StackConfig
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    resources: list[dict[str, Any]] = field(default_factory=list)  # plan.json entries, with layers
+    kubernetes: list[dict[str, Any]] = field(default_factory=list)
+    policy: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def cloud(self) -> str:
+        return self.config.cloud.provider
+
+    @property
+    def failed_mandatory_policies(self) -> list[dict[str, Any]]:
+        return [p for p in self.policy if p["level"] == "mandatory"]
+
+
+def project_name(root: Path) -> str:
+    document = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))
+    return str(document["name"])
+
+
+def runtime_config(values: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """Stack-file values in the form the Pulumi runtime receives them."""
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in values.items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            config[key] = SECRET_PLACEHOLDER
+            secret_keys.append(key)
+        elif isinstance(value, str):
+            config[key] = value
+        else:
+            config[key] = json.dumps(value, sort_keys=True)
+    return config, sorted(secret_keys)
+
+
+def _run_program(
+    program: Callable[[], None],
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    cloud: SimulatedCloud,
+) -> RecordingMonitor:
+    from pulumi.runtime import settings as runtime_settings
+    from pulumi.runtime.config import set_all_config
+    from pulumi.runtime.mocks import MockEngine, MockSettings
+    from pulumi.runtime.stack import run_in_stack
+    from pulumi.runtime.sync_await import _sync_await
+
+    monitor = RecordingMonitor(cloud)
+    runtime_settings.ROOT.set(None)
+    runtime_settings.configure(
+        MockSettings(
+            monitor=monitor,
+            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+            engine=MockEngine(logging.getLogger("kernelctl.plan.engine")),
+            project=project,
+            stack=stack,
+            dry_run=False,
+            organization="organization",
+            callbacks=None,
+        )
+    )
+    runtime_settings.SETTINGS.outputs.clear()
+    set_all_config(config, secret_keys)
+    _sync_await(run_in_stack(program))
+    return monitor
+
+
+def run_plan(
+    stack_file: Path,
+    stack: str,
+    *,
+    root: Path = Path("."),
+    program: Callable[[], None] | None = None,
+) -> PlanResult:
+    """Validate `stack_file`, run the program (by default `infra.program.main`) and collect the plan."""
+    values = read_stack_file(stack_file)
+    config_model = parse(values, str(stack_file))
+    project = project_name(root)
+    if program is None:
+        from infra.program import main as program
+
+    config, secret_keys = runtime_config(values)
+    cloud = SimulatedCloud(SimContext(project=project, stack=stack, region=config_model.cloud.region))
+    try:
+        monitor = contextvars.copy_context().run(
+            _run_program, program, project, stack, config, secret_keys, cloud
+        )
+    except Exception as exc:
+        raise ProgramError(_program_message(exc)) from exc
+
+    warnings = cloud.warnings()
+    warnings += [f"duplicate URN (the engine would refuse it): {urn}" for urn in sorted(set(monitor.duplicates))]
+    result = PlanResult(
+        stack=stack,
+        project=project,
+        config=config_model,
+        registrations=sorted(monitor.registrations.values(), key=lambda r: r.urn),
+        outputs=monitor.stack_outputs,
+        warnings=warnings,
+    )
+    from kernelctl.plan.assemble import finish
+
+    finish(result, root=root)
+    return result
+
+
+def _program_message(exc: BaseException) -> str:
+    from pulumi import RunError
+
+    if isinstance(exc, RunError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
