@@ -1,0 +1,1 @@
+"""Reusable test helpers (validation of rendered Kubernetes objects, Pulumi mocks)."""
