@@ -1,0 +1,52 @@
+"""The pydantic base classes every Resource model derives from.
+
+Why a shared base: the manifest format is camelCase YAML, unknown keys are errors, and models are values
+(frozen) so the compiler and the operator can hash, compare and share them safely.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic.alias_generators import to_camel
+
+
+class Model(BaseModel):
+    """A closed block: every key must be a declared field (camelCase, as written in YAML).
+
+    `SPELLING_VARIANTS` maps a documented alternative spelling to the canonical key (the docs spell, e.g.,
+    both `allKeys` and `allkeys`); the variant is renamed before validation, and giving both is an error.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=False,
+        serialize_by_alias=True,
+        use_enum_values=True,
+        hide_input_in_errors=False,
+    )
+
+    SPELLING_VARIANTS: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_spelling(cls, data: Any) -> Any:
+        if not cls.SPELLING_VARIANTS or not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for variant, canonical in cls.SPELLING_VARIANTS.items():
+            if variant in data:
+                if canonical in data:
+                    raise ValueError(f"give either `{canonical}` or its variant `{variant}`, not both")
+                data[canonical] = data.pop(variant)
+        return data
+
+
+class OpenModel(Model):
+    """A block whose documented format is open: declared fields are validated, other keys are kept as-is."""
+
+    model_config = ConfigDict(extra="allow")

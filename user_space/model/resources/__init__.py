@@ -1,0 +1,1 @@
+"""One module per Resource type; each defines the type's block models and its `Resource` subclass."""
