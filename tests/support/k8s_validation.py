@@ -34,7 +34,7 @@ CRD_DIR = SHARED / "schemas" / "crds"
 __all__ = ["validate_object", "validate_objects", "KUBERNETES_VERSION", "CRD_DIR", "crd_kinds"]
 
 
-class _CrdLoader(yaml.SafeLoader):
+class _CrdLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available: the Argo CRDs are large
     """SafeLoader that reads a bare `=` (YAML 1.1 'value' tag) as the string "=" (AlertmanagerConfig)."""
 
 
