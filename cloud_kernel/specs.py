@@ -10,7 +10,6 @@ These models import no Pulumi module: `kernelctl config validate` and the tests 
 from __future__ import annotations
 
 import ipaddress
-import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -220,6 +219,26 @@ class PostgresSpec(Spec):
         return self
 
 
+AwsAddon = Literal["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver", "aws-efs-csi-driver"]
+
+
+class AwsSpec(Spec):
+    """`aws:` settings with no cloud-neutral meaning; only the AWS backend reads them. All optional."""
+
+    addon_versions: dict[AwsAddon, Annotated[str, Field(pattern=r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")]] = Field(
+        default_factory=dict,
+        description="Pin EKS add-on versions (else the backend's table for the cluster version applies).",
+    )
+    grant_deployer_admin: bool = Field(
+        True,
+        description="Give the IAM role running Pulumi a cluster-admin access entry (it applies the Kubernetes "
+        "objects). Turn off when that role is already listed in cluster.admins.",
+    )
+    kms_deletion_window_days: int = Field(30, ge=7, le=30)
+    access_log_retention_days: int = Field(365, ge=1, le=3653, description="S3 server access logs lifetime.")
+    performance_insights_retention_days: Literal[7, 31, 93, 186, 372, 731] = 7
+
+
 class CloudKernelSpec(Spec):
     """`cloud-kernel:cloud`: everything the cloud kernel provisions for one environment."""
 
@@ -231,14 +250,7 @@ class CloudKernelSpec(Spec):
     volumes: VolumesSpec = Field(default_factory=VolumesSpec)
     lakehouse: dict[CloudName, LakehouseBucketSpec] = Field(default_factory=dict)
     postgres: dict[CloudName, PostgresSpec] = Field(default_factory=dict)
-
-    @field_validator("node_pools", "lakehouse", "postgres")
-    @classmethod
-    def _keys_are_cloud_names(cls, value: dict) -> dict:
-        for key in value:
-            if not re.match(CLOUD_NAME_PATTERN, key) or len(key) > 24:
-                raise ValueError(f"{key!r} is not a valid name (lowercase letters, digits and '-', at most 24)")
-        return value
+    aws: AwsSpec = Field(default_factory=AwsSpec)
 
 
 class IdentityRequest(Spec):

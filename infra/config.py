@@ -70,12 +70,14 @@ class ConfigError(Exception):
 def _key_path(loc: tuple[Any, ...]) -> str:
     if not loc:
         return "config"
-    head, *rest = loc
+    head, *rest = [part for part in loc if part != "[key]"]
     parts = [KEYS.get(str(head), str(head))] + [str(p) for p in rest]
     return ".".join(parts)
 
 
 def _message(error: dict[str, Any]) -> str:
+    if error["loc"] and error["loc"][-1] == "[key]":
+        return f"invalid name: {error['msg']}"
     if error["type"] == "extra_forbidden":
         return "unknown key"
     if error["type"] == "missing":
