@@ -15,6 +15,9 @@ from pydantic.alias_generators import to_camel
 class Model(BaseModel):
     """A closed block: every key must be a declared field (camelCase, as written in YAML).
 
+    A key written with no value (YAML null) counts as not given, so optional fields take their default
+    and required ones are reported missing.
+
     `SPELLING_VARIANTS` maps a documented alternative spelling to the canonical key (the docs spell, e.g.,
     both `allKeys` and `allkeys`); the variant is renamed before validation, and giving both is an error.
     """
@@ -35,9 +38,10 @@ class Model(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _canonical_spelling(cls, data: Any) -> Any:
-        if not cls.SPELLING_VARIANTS or not isinstance(data, dict):
+        """Rename documented spelling variants; drop keys written empty (`tags:` is YAML null = not given)."""
+        if not isinstance(data, dict):
             return data
-        data = dict(data)
+        data = {k: v for k, v in data.items() if v is not None}
         for variant, canonical in cls.SPELLING_VARIANTS.items():
             if variant in data:
                 if canonical in data:

@@ -7,15 +7,18 @@ validates them the same way.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from user_space.model.base import Model, OpenModel
 from user_space.model.fields import NameList, Percent, Quantity, StackRefStr, StrMap
 from user_space.model.stackref import parse_stack_ref
 
-LogLevel = Literal["INFO", "WARN", "DEBUG", "ERROR"]
+#: Samples write `info`, `Info` and `INFO`; the level is matched case-insensitively and kept upper-case.
+LogLevel = Annotated[
+    Literal["INFO", "WARN", "DEBUG", "ERROR"], BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)
+]
 ConsumptionType = Literal["envVars", "propFile", "file"]
 
 

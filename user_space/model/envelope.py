@@ -66,8 +66,8 @@ class Resource(Model):
 
     @field_validator("workspace")
     @classmethod
-    def _instance_has_no_workspace(cls, value: str | None) -> str | None:
-        if cls.SCOPE == "instance" and value is not None:
+    def _instance_has_no_workspace(cls, value: object) -> object:
+        if cls.SCOPE == "instance" and isinstance(value, str):
             raise ValueError(f"{cls.TYPE} is instance-level: it belongs to no workspace, remove `workspace`")
         return value
 

@@ -43,7 +43,7 @@ def format_path(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def data_loc(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+def data_loc(data: Any, loc: tuple[Any, ...], missing: bool = False) -> tuple[Any, ...]:
     """Keep the parts of a pydantic `loc` that address the input document.
 
     Pydantic inserts union member tags (`str`, `SecretRef`, `function-after[...]`) into locations; walking
@@ -51,17 +51,29 @@ def data_loc(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """
     kept: list[Any] = []
     node = data
-    for part in loc:
+    for position, part in enumerate(loc):
+        last_missing = missing and position == len(loc) - 1
         if isinstance(node, dict) and part in node:
             kept.append(part)
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             kept.append(part)
             node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and not last_missing and (variant := _variant_key(node, part)):
+            kept.append(variant)  # the manifest used a documented spelling variant of the field
+            node = node[variant]
         elif isinstance(node, dict) and isinstance(part, str) and not _looks_internal(part):
             kept.append(part)  # a missing key: the path still names it
             node = None
     return tuple(kept)
+
+
+def _variant_key(node: dict[Any, Any], part: str) -> str | None:
+    folded = part.lower().replace("_", "")
+    for key in node:
+        if isinstance(key, str) and key.lower().replace("_", "") == folded:
+            return key
+    return None
 
 
 def _looks_internal(part: str) -> bool:
@@ -93,7 +105,7 @@ def from_validation_error(exc: ValidationError, data: Any, line_of: Any = None) 
     out: list[FieldError] = []
     seen: set[tuple[str, str]] = set()
     for err in exc.errors(include_url=False):
-        loc = data_loc(data, tuple(err.get("loc", ())))
+        loc = data_loc(data, tuple(err.get("loc", ())), missing=err.get("type") == "missing")
         path = format_path(loc)
         message = _message(err)
         last = loc[-1] if loc else None

@@ -21,8 +21,8 @@ SECRET_KEY = re.compile(r"[A-Za-z0-9._-]+")
 #: A Kubernetes resource quantity (500m, 1Gi, 2, 1.5G, 1e3).
 QUANTITY = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[mkMGTPEun])?")
 
-#: Documentation placeholders: `${{...}}`, `{{...}}` (outside templates), `<name>`.
-PLACEHOLDER = re.compile(r"\$\{\{.*?\}\}|<[A-Za-z][\w .:/-]*>")
+#: Documentation placeholders: `${{...}}`, `${name-with-dashes}` (not an env var), `<name>`.
+PLACEHOLDER = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*[^A-Za-z0-9_}][^}]*\}|<[A-Za-z][\w .:/-]*>")
 
 
 def check_name(value: str, pattern: re.Pattern[str], max_len: int, what: str) -> str:
