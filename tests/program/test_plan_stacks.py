@@ -1,0 +1,68 @@
+"""The whole program for every stack file, as `kernelctl plan` runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, STACKS
+
+KERNELCTL = [sys.executable, "-m", "kernelctl"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_plan_has_every_layer_and_no_gaps(stack_plan, stack: str) -> None:
+    plan = stack_plan(stack)
+    layers = {r["layer"] for r in plan.resources}
+    assert {"cloud_kernel", "core_kernel", "user_space"} <= layers, layers
+    assert None not in layers
+    assert plan.warnings == [], "the simulated cloud must answer every type the program uses"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_mandatory_policy_fails(stack_plan, stack: str) -> None:
+    assert stack_plan(stack).failed_mandatory_policies == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_exports_the_contract_with_a_secret_kubeconfig(stack_plan, stack: str) -> None:
+    outputs = stack_plan(stack).outputs
+    assert outputs["kubeconfig"] == "[secret]"
+    assert outputs["cloud"] == "aws" and outputs["clusterName"]
+
+
+def _cli_plan(out: Path, seed: str) -> bytes:
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    proc = subprocess.run(
+        [*KERNELCTL, "plan", "--stack", "dev-aws", "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    return (out / "plan.json").read_bytes()
+
+
+def test_two_cli_runs_give_identical_bytes(tmp_path: Path) -> None:
+    first = _cli_plan(tmp_path / "a", "1")
+    second = _cli_plan(tmp_path / "b", "2024")
+    assert first == second
+    document = json.loads(first)
+    assert document["stack"] == "dev-aws" and document["resources"]
+    manifests = sorted(p.name for p in (tmp_path / "a" / "manifests").rglob("*.yaml"))
+    assert len(manifests) == len(document["kubernetes"])
+
+
+def test_invalid_stack_exits_2_without_traceback(tmp_path: Path) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    text = (ROOT / "stacks" / "Pulumi.dev-aws.yaml").read_text().replace("maxSize: 5", "maxSize: -1")
+    (stacks / "Pulumi.broken.yaml").write_text(text)
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    proc = subprocess.run([*KERNELCTL, "plan", "--stack", "broken"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "stacks/Pulumi.broken.yaml: cloud-kernel:cloud.nodePools.batch.maxSize:" in proc.stderr
+    assert "Traceback" not in proc.stderr
