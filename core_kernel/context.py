@@ -91,6 +91,12 @@ class Gateway(Fact):
     class_name: str
     https_listener: str  # sectionName of the TLS listener for `*.<domain>`
     hostname: str  # "*.<domain>"
+    # Labels a namespace needs for its HTTPRoutes to attach to the HTTPS listener.
+    route_namespace_labels: dict[str, str] = Field(default_factory=lambda: {"cloud-kernel.io/gateway-access": "true"})
+    # Labels of the Envoy proxy pods: a workspace's NetworkPolicy allows ingress from these.
+    proxy_pod_labels: dict[str, str] = Field(
+        default_factory=lambda: {"app.kubernetes.io/component": "proxy", "app.kubernetes.io/managed-by": "envoy-gateway"}
+    )
 
 
 class Database(Fact):
@@ -154,6 +160,7 @@ class Policy(Fact):
 
     namespace: str
     data_configmap: str
+    data_key: str = "grants.json"  # key of the data ConfigMap holding Policy/Grant documents
     data_label: dict[str, str] = Field(default_factory=dict)  # labels kube-mgmt loads data ConfigMaps by
     policy_label: dict[str, str] = Field(default_factory=dict)  # labels kube-mgmt loads rego ConfigMaps by
     decision_url: str  # base URL of the OPA data API
@@ -168,6 +175,8 @@ class Workspaces(Fact):
     batch_priority_class: str
     identity_annotation_key: str
     pod_security: Literal["restricted", "baseline"] = "restricted"
+    # Labels every workspace namespace carries: platform services (catalog, OPA) allow ingress from them.
+    namespace_labels: dict[str, str] = Field(default_factory=lambda: {"cloud-kernel.io/workspace": "true"})
 
 
 class PriorityClasses(Fact):

@@ -1,17 +1,158 @@
-"""`cloud-kernel:core`: which core services run and how. Plain pydantic, no Pulumi import."""
+"""`cloud-kernel:core`: which core services run and how. Plain pydantic, no Pulumi import.
+
+Replicas and disruption budgets are not knobs: they come from the environment (prod = two replicas and a
+PodDisruptionBudget per service, other environments one replica). Every service has an `enabled` switch;
+switching one off removes that service and nothing else (dependent services are checked below).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from cloud_kernel.specs import Spec
+from cloud_kernel.specs import CloudName, Spec
+
+DOMAIN_PATTERN = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$"
+DnsLabel = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)]
+
+
+class AcmeIssuerSpec(Spec):
+    """A public ACME CA (Let's Encrypt by default), solved with HTTP-01 through the platform gateway."""
+
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")] = Field(
+        description="Account e-mail the CA sends expiry notices to."
+    )
+    server: Annotated[str, Field(pattern=r"^https://[^\s]+$")] = "https://acme-v02.api.letsencrypt.org/directory"
+
+
+class PrivateCaSpec(Spec):
+    """A private CA inside the cluster: a self-signed root, then a CA ClusterIssuer signing with it."""
+
+    common_name: Annotated[str, Field(min_length=1, max_length=64)] = "Cloud Kernel Platform CA"
+    duration_days: int = Field(3650, ge=30, le=7300, description="Lifetime of the root certificate.")
+
+
+class ClusterIssuerSpec(Spec):
+    """Exactly one of `acme` or `privateCa`; the private CA is the default (works on private endpoints)."""
+
+    acme: AcmeIssuerSpec | None = None
+    private_ca: PrivateCaSpec | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ClusterIssuerSpec:
+        if self.acme is not None and self.private_ca is not None:
+            raise ValueError("set either acme or privateCa, not both")
+        if self.acme is None and self.private_ca is None:
+            object.__setattr__(self, "private_ca", PrivateCaSpec())
+        return self
+
+
+class CertManagerSpec(Spec):
+    enabled: bool = True
+    cluster_issuer: ClusterIssuerSpec = Field(default_factory=ClusterIssuerSpec)
+
+
+class GatewaySpec(Spec):
+    """Envoy Gateway with one Gateway for the platform domain."""
+
+    enabled: bool = True
+    public: bool = Field(
+        False, description="Internet-facing load balancer. Default: internal (reachable from the private network)."
+    )
+    hosts: list[DnsLabel] = Field(
+        default_factory=lambda: ["argo", "catalog"],
+        description=(
+            "Sub-domains named on the certificate when the issuer is ACME (HTTP-01 cannot issue wildcards); "
+            "the private CA always issues `*.<domain>`."
+        ),
+    )
+
+
+class ExternalSecretsSpec(Spec):
+    enabled: bool = True
+
+
+class MonitoringSpec(Spec):
+    """kube-prometheus-stack: Prometheus, Alertmanager and the operator (backend of Monitor and Pager)."""
+
+    enabled: bool = True
+    retention: Annotated[str, Field(pattern=r"^[0-9]+(h|d|w|y)$")] = "15d"
+    storage_gb: int = Field(50, ge=5, le=16384)
+    grafana: bool = False
+    node_exporter: bool = Field(
+        False,
+        description="Node metrics; runs in its own `privileged` namespace because it needs host access.",
+    )
+
+
+class WorkflowsSpec(Spec):
+    """Argo Workflows (engine of the Workflow Resource)."""
+
+    enabled: bool = True
+    expose_ui: bool = Field(True, description="Route `argo.<domain>` through the platform gateway.")
+
+
+class SparkSpec(Spec):
+    """Kubeflow Spark operator (engine of Spark-based stacks)."""
+
+    enabled: bool = True
+
+
+class CatalogSpec(Spec):
+    """Iceberg REST catalog (Lakekeeper), metadata in a database on a platform Postgres instance."""
+
+    enabled: bool = True
+    database: CloudName = Field("platform", description="Key of the `cloud-kernel:cloud` postgres instance.")
+    expose: bool = Field(False, description="Route `catalog.<domain>` through the platform gateway.")
+
+
+class PolicySpec(Spec):
+    """OPA, the policy decision point, fed by Policy and Grant Resources through a data ConfigMap."""
+
+    enabled: bool = True
 
 
 class CoreKernelSpec(Spec):
     """Settings of the core kernel for one environment."""
 
-    domain: Annotated[str, Field(pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$")] = Field(
+    domain: Annotated[str, Field(pattern=DOMAIN_PATTERN)] = Field(
         description="Platform DNS domain; the gateway serves *.<domain>."
     )
+    cert_manager: CertManagerSpec = Field(default_factory=CertManagerSpec)
+    gateway: GatewaySpec = Field(default_factory=GatewaySpec)
+    external_secrets: ExternalSecretsSpec = Field(default_factory=ExternalSecretsSpec)
+    monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
+    workflows: WorkflowsSpec = Field(default_factory=WorkflowsSpec)
+    spark: SparkSpec = Field(default_factory=SparkSpec)
+    catalog: CatalogSpec = Field(default_factory=CatalogSpec)
+    policy: PolicySpec = Field(default_factory=PolicySpec)
+
+    @model_validator(mode="after")
+    def _dependencies(self) -> CoreKernelSpec:
+        problems = []
+        if self.gateway.enabled and not self.cert_manager.enabled:
+            problems.append("gateway.enabled needs certManager.enabled (the gateway's TLS certificate)")
+        if self.catalog.enabled and not self.external_secrets.enabled:
+            problems.append("catalog.enabled needs externalSecrets.enabled (the database admin credential)")
+        if self.catalog.expose and not (self.catalog.enabled and self.gateway.enabled):
+            problems.append("catalog.expose needs catalog.enabled and gateway.enabled")
+        if self.workflows.expose_ui and self.workflows.enabled and not self.gateway.enabled:
+            problems.append("workflows.exposeUi needs gateway.enabled (or set exposeUi: false)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def enabled_services(self) -> list[str]:
+        """Keys (as in `core_kernel.naming.NAMESPACES`) of the services switched on, in install order."""
+        switches = {
+            "certManager": self.cert_manager.enabled,
+            "externalSecrets": self.external_secrets.enabled,
+            "gateway": self.gateway.enabled,
+            "monitoring": self.monitoring.enabled,
+            "workflows": self.workflows.enabled,
+            "spark": self.spark.enabled,
+            "catalog": self.catalog.enabled,
+            "policy": self.policy.enabled,
+        }
+        return [key for key, on in switches.items() if on]

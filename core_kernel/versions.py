@@ -1,0 +1,49 @@
+"""Pinned Helm charts (and the one image) of the core kernel. Change versions only here.
+
+Versions match the CRDs vendored in `shared/schemas/crds/` (see its VERSIONS.md), so the custom resources
+the core kernel and the user-space compiler write are validated against what the charts install.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str  # chart name, or the full oci:// reference for OCI charts
+    version: str
+    repository: str | None  # classic Helm repository URL; None for OCI charts
+    app_version: str
+
+    @property
+    def is_oci(self) -> bool:
+        return self.name.startswith("oci://")
+
+
+CHARTS: dict[str, Chart] = {
+    # cert-manager v1.21.1 (CRDs cert-manager.io/v1). Chart versions carry the `v`.
+    "certManager": Chart("cert-manager", "v1.21.1", "https://charts.jetstack.io", "v1.21.1"),
+    # Envoy Gateway v1.9.0: OCI chart; installs Gateway API (standard) and gateway.envoyproxy.io CRDs.
+    "gateway": Chart("oci://docker.io/envoyproxy/gateway-helm", "v1.9.0", None, "v1.9.0"),
+    # External Secrets Operator v2.9.0 (external-secrets.io/v1).
+    "externalSecrets": Chart("external-secrets", "2.9.0", "https://charts.external-secrets.io", "v2.9.0"),
+    # kube-prometheus-stack 89.2.2 ships prometheus-operator v0.93.1 (same schemas as the vendored v0.93.0).
+    "monitoring": Chart(
+        "kube-prometheus-stack", "89.2.2", "https://prometheus-community.github.io/helm-charts", "v0.93.1"
+    ),
+    # Argo Workflows v4.0.6 from argo-helm chart argo-workflows-1.0.18.
+    "workflows": Chart("argo-workflows", "1.0.18", "https://argoproj.github.io/argo-helm", "v4.0.6"),
+    # Kubeflow Spark operator v2.5.2 (sparkoperator.k8s.io/v1beta2).
+    "spark": Chart("spark-operator", "2.5.2", "https://kubeflow.github.io/spark-operator", "2.5.2"),
+    # Lakekeeper, the Iceberg REST catalog (see core_kernel/services/catalog.py for the choice).
+    "catalog": Chart("lakekeeper", "0.10.1", "https://lakekeeper.github.io/lakekeeper-charts/", "0.12.0"),
+    # OPA with the kube-mgmt sidecar that loads policies and data from labelled ConfigMaps.
+    "policy": Chart(
+        "opa-kube-mgmt", "9.3.0", "https://open-policy-agent.github.io/kube-mgmt/charts", "9.3.0"
+    ),
+}
+
+# Client image of the catalog database bootstrap Job (psql 17 talks to servers 13 to 18).
+POSTGRES_CLIENT_IMAGE = "docker.io/library/postgres:17.6-alpine3.22"
+POSTGRES_CLIENT_UID = 70  # the `postgres` user of the alpine image
