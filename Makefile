@@ -22,6 +22,8 @@ test: $(STAMP)
 # Regenerate checked-in generated files (stack schema, CRDs, JSON schemas, compiler goldens).
 schemas: $(STAMP)
 	$(BIN)/kernelctl config schema --out stacks/schema.json
+	$(BIN)/kernelctl crds --out user_space/crds
+	$(BIN)/kernelctl schemas --out user_space/schemas
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

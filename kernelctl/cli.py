@@ -144,3 +144,69 @@ def graph(
 
 def load_config(stack: str) -> StackConfig:
     return load_stack_file(stack_file(stack))
+
+
+# ----- Resources: validate, crds, schemas (bodies in kernelctl/resources_cmd.py) ------------------------------
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Manifest files or folders (recursive *.yaml/*.yml).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array, one object per Resource.")] = False,
+    no_interpolate: Annotated[bool, typer.Option("--no-interpolate", help="Do not replace $VAR/${VAR}.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Validate Resource manifests: one line per Resource, OK or its errors (exit 1 if any is invalid)."""
+    from kernelctl import resources_cmd
+
+    def body() -> None:
+        try:
+            results = resources_cmd.validation_report(paths, interpolate=not no_interpolate)
+        except FileNotFoundError as exc:
+            raise Fail(str(exc), code=2) from None
+        if as_json:
+            sys.stdout.write(resources_cmd.as_json(results))
+        else:
+            for line in resources_cmd.as_lines(results):
+                out.print(line, markup=False, highlight=False)
+        bad = sum(not r.ok for r in results)
+        if bad:
+            if not as_json:
+                err.print(f"{bad} of {len(results)} Resource(s) invalid", markup=False, highlight=False)
+            raise typer.Exit(1)
+
+    run_guarded(debug, body)
+
+
+@app.command()
+def crds(
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write one file per CRD into this folder.")] = None,
+    debug: Debug = False,
+) -> None:
+    """Print the CustomResourceDefinitions of every Resource type (multi-document YAML)."""
+    from kernelctl import resources_cmd
+
+    def body() -> None:
+        if out_dir is None:
+            sys.stdout.write(resources_cmd.crds_text())
+        else:
+            written = resources_cmd.write_generated(resources_cmd.crd_files(), out_dir)
+            out.print(f"wrote {len(written)} CRDs to {out_dir}", markup=False)
+
+    run_guarded(debug, body)
+
+
+@app.command()
+def schemas(
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write one <type>.json per type here.")] = None,
+    debug: Debug = False,
+) -> None:
+    """Print the JSON Schema of every Resource type (for editors: `# yaml-language-server: $schema=...`)."""
+    from kernelctl import resources_cmd
+
+    def body() -> None:
+        if out_dir is None:
+            sys.stdout.write(resources_cmd.schemas_text())
+        else:
+            written = resources_cmd.write_generated(resources_cmd.schema_files(), out_dir)
+            out.print(f"wrote {len(written)} schemas to {out_dir}", markup=False)
+
+    run_guarded(debug, body)

@@ -12,6 +12,14 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
 
 
+def _schema_variants(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """Show documented spelling variants in the JSON Schema too, so editors accept `allkeys` like `allKeys`."""
+    props = schema.get("properties", {})
+    for variant, canonical in getattr(cls, "SPELLING_VARIANTS", {}).items():
+        if canonical in props and variant not in props:
+            props[variant] = dict(props[canonical], description=f"Spelling variant of `{canonical}`.")
+
+
 class Model(BaseModel):
     """A closed block: every key must be a declared field (camelCase, as written in YAML).
 
@@ -31,6 +39,7 @@ class Model(BaseModel):
         serialize_by_alias=True,
         use_enum_values=True,
         hide_input_in_errors=False,
+        json_schema_extra=_schema_variants,
     )
 
     SPELLING_VARIANTS: ClassVar[dict[str, str]] = {}

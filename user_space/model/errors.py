@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
 from user_space.model.patterns import PLACEHOLDER
+
+_ENV_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ def _message(err: dict[str, Any]) -> str:
         found = PLACEHOLDER.search(value)
         if found:
             msg = f"documentation placeholder {found.group(0)!r} is not a value here ({msg})"
+        elif unset := _ENV_REF.search(value):
+            msg = f"{msg} (environment variable {unset.group(1) or unset.group(2)} is not set)"
     return msg
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from user_space.model.base import Model, OpenModel
 from user_space.model.envelope import Resource
@@ -17,13 +17,24 @@ PREDICATES = frozenset({
 MASK_OPERATORS = ("hash", "bucket_number", "bucket_date", "regex_replace", "rand_pattern", "redact", "pass_through")
 
 
+def _groups(value: Any) -> Any:
+    """Tags are a list of AND-groups (outer OR). Samples also write a flat list: each bare tag is then a
+    group of one, which keeps the documented OR-of-ANDs meaning."""
+    if isinstance(value, list):
+        return [[item] if isinstance(item, str) else item for item in value]
+    return value
+
+
+TagGroups = Annotated[list[list[str]], BeforeValidator(_groups)]
+
+
 class Subjects(Model):
-    tags: list[list[str]] = Field(min_length=1)
+    tags: TagGroups = Field(min_length=1)
 
 
 class Objects(Model):
     paths: list[str] = Field(default_factory=list)
-    tags: list[list[str]] = Field(default_factory=list)
+    tags: TagGroups = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _something(self) -> Objects:

@@ -21,7 +21,7 @@ class ResourceBlock(Model):
 
 class OperatorResource(Resource):
     TYPE: ClassVar[str] = "resource"
-    KIND: ClassVar[str] = "OperatorResource"
+    KIND: ClassVar[str] = "Resource"
     VERSIONS: ClassVar[tuple[str, ...]] = ("v1alpha", "v1beta")
     type: Literal["resource"]
     resource: ResourceBlock
