@@ -36,7 +36,7 @@ class YamlSyntaxError(ValueError):
 
 
 def _walk(node: yaml.Node, path: Path, out: dict[Path, int]) -> None:
-    out[path] = node.start_mark.line + 1
+    out.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
