@@ -39,8 +39,8 @@ CATALOG_DB_USER = "iceberg_catalog"
 MONITORING_RELEASE = "kube-prometheus-stack"
 MONITORING_SELECTOR_LABELS: dict[str, str] = {"release": MONITORING_RELEASE}
 
-OPA_RELEASE = "opa"
-OPA_PORT = 8181
+OPA_RELEASE = "opa"  # also the chart's fullnameOverride: Service `opa`, pod label `app: opa`
+OPA_PORT = 8181  # container port (NetworkPolicies match it); the Service serves HTTPS on 443
 OPA_DATA_CONFIGMAP = "opa-platform-data"
 # kube-mgmt loads ConfigMaps carrying these labels: data as JSON documents, policies as rego modules.
 OPA_DATA_LABEL: dict[str, str] = {"openpolicyagent.org/data": "opa"}
@@ -53,7 +53,7 @@ def catalog_endpoint() -> str:
 
 
 def opa_decision_url() -> str:
-    return f"http://{OPA_RELEASE}-opa-kube-mgmt.{NAMESPACES['policy']}.svc.cluster.local:{OPA_PORT}/v1/data"
+    return f"https://{OPA_RELEASE}.{NAMESPACES['policy']}.svc.cluster.local:443/v1/data"
 
 
 def secrets_prefix(environment: str) -> str:

@@ -1,0 +1,59 @@
+"""Workload identities the core kernel asks the cloud kernel for. Pure, no Pulumi import.
+
+`infra/program.py` passes these `IdentityRequest`s to the cloud backend, which creates one cloud identity
+per request (AWS: an IRSA role trusted by exactly `namespace/serviceAccount`) and returns it in
+`CloudKernelContract.identities[name]`; the core kernel then puts its annotations on that service account.
+Only services that touch the cloud get one:
+
+- `external-secrets`: reads the cloud secret manager, limited to `cloud-kernel/<environment>/` names;
+- `iceberg-catalog`: read-write on every lakehouse bucket (Lakekeeper vends scoped credentials to engines).
+
+cert-manager (HTTP-01, no DNS API), Prometheus, Argo, the Spark operator and OPA need no cloud identity;
+Spark and Workflow pods use their workspace's identity, which user space requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cloud_kernel.specs import IdentityRequest
+from core_kernel import naming
+from core_kernel.specs import CoreKernelSpec
+
+EXTERNAL_SECRETS_IDENTITY = "external-secrets"
+EXTERNAL_SECRETS_SERVICE_ACCOUNT = "external-secrets"
+CATALOG_IDENTITY = "iceberg-catalog"
+# Bucket key meaning "every lakehouse bucket of the stack", used when the caller does not pass the keys.
+ALL_BUCKETS = "*"
+
+
+def identity_requests(
+    spec: CoreKernelSpec, environment: str, lakehouse_buckets: Iterable[str] | None = None
+) -> list[IdentityRequest]:
+    """The identities of the enabled core services, sorted by name.
+
+    `lakehouse_buckets`: the keys of `cloud-kernel:cloud.lakehouse`; the catalog gets read-write on each.
+    When omitted, the catalog asks for `{"*": "readwrite"}` (every bucket of the stack).
+    """
+    requests: list[IdentityRequest] = []
+    if spec.external_secrets.enabled:
+        requests.append(
+            IdentityRequest(
+                name=EXTERNAL_SECRETS_IDENTITY,
+                namespace=naming.NAMESPACES["externalSecrets"],
+                service_account=EXTERNAL_SECRETS_SERVICE_ACCOUNT,
+                secrets_read=True,
+                secrets_prefix=naming.secrets_prefix(environment),
+            )
+        )
+    if spec.catalog.enabled:
+        keys = sorted(lakehouse_buckets) if lakehouse_buckets is not None else [ALL_BUCKETS]
+        requests.append(
+            IdentityRequest(
+                name=CATALOG_IDENTITY,
+                namespace=naming.NAMESPACES["catalog"],
+                service_account=naming.CATALOG_SERVICE_ACCOUNT,
+                buckets={key: "readwrite" for key in keys},
+            )
+        )
+    return sorted(requests, key=lambda r: r.name)

@@ -1,0 +1,194 @@
+"""Shared plumbing of the core services: the build context, Helm releases, typed objects from dicts,
+and the secure defaults every pod gets (restricted Pod Security, requests and limits, HA in prod)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from cloud_kernel.contracts import CloudKernelContract
+from core_kernel import naming
+from core_kernel.scheduling import PRIORITY_CLASSES
+from core_kernel.specs import CoreKernelSpec
+from core_kernel.versions import CHARTS
+
+PLATFORM_CRITICAL = PRIORITY_CLASSES["platform_critical"]
+
+
+@dataclass
+class BuildContext:
+    """What every service component needs; created once by `CoreKernel`."""
+
+    spec: CoreKernelSpec
+    contract: CloudKernelContract
+    environment: str
+    # Service key -> resources the service must wait for (its namespace and network policies).
+    namespace_ready: dict[str, list[pulumi.Resource]] = field(default_factory=dict)
+    # Resources everything waits for (priority classes, node pools from the contract).
+    base_ready: list[pulumi.Resource] = field(default_factory=list)
+    # The kube-prometheus-stack release, once created: charts that emit ServiceMonitors wait for its CRDs.
+    monitoring_release: pulumi.Resource | None = None
+    # Releases later services build on: CRDs (Gateway API, cert-manager, External Secrets) and the issuer.
+    gateway_release: pulumi.Resource | None = None
+    cluster_issuer: pulumi.Resource | None = None
+    secret_store: pulumi.Resource | None = None
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def replicas(self) -> int:
+        """Two replicas (and a PodDisruptionBudget) in prod, one elsewhere."""
+        return 2 if self.production else 1
+
+    @property
+    def monitoring(self) -> bool:
+        return self.spec.monitoring.enabled
+
+    def ready(self, key: str, *extra: pulumi.Resource | None) -> list[pulumi.Resource]:
+        deps = [*self.base_ready, *self.namespace_ready.get(key, []), *(e for e in extra if e is not None)]
+        if self.monitoring and self.monitoring_release is not None and key != "monitoring":
+            deps.append(self.monitoring_release)
+        return deps
+
+    def identity_annotations(self, identity: str) -> pulumi.Input[dict[str, str]]:
+        """Service-account annotations binding to a cloud identity of the contract ({} if it is missing)."""
+        ident = self.contract.identities.get(identity)
+        if ident is None:
+            pulumi.log.warn(
+                f"core kernel: the cloud contract has no identity {identity!r}; pass "
+                "core_kernel.identities.identity_requests(...) to the cloud backend"
+            )
+            return {}
+        return ident.annotations
+
+
+# ----- secure pod defaults ---------------------------------------------------------------------------------
+def pod_security_context(uid: int = 65532, *, fs_group: bool = True) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "runAsNonRoot": True,
+        "runAsUser": uid,
+        "runAsGroup": uid,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    if fs_group:
+        context["fsGroup"] = uid
+    return context
+
+
+def container_security_context(*, read_only_root: bool = True) -> dict[str, Any]:
+    return {
+        "allowPrivilegeEscalation": False,
+        "privileged": False,
+        "readOnlyRootFilesystem": read_only_root,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
+    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
+
+
+def service_monitor_labels() -> dict[str, str]:
+    return dict(naming.MONITORING_SELECTOR_LABELS)
+
+
+# ----- resources -------------------------------------------------------------------------------------------
+def k8s_opts(
+    parent: pulumi.Resource,
+    contract: CloudKernelContract,
+    depends_on: list[pulumi.Resource] | None = None,
+    **kwargs: Any,
+) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(
+        parent=parent, provider=contract.kubernetes_provider, depends_on=list(depends_on or []), **kwargs
+    )
+
+
+def helm_release(
+    resource_name: str,
+    key: str,
+    release_name: str,
+    namespace: str,
+    values: pulumi.Input[dict[str, Any]],
+    opts: pulumi.ResourceOptions,
+) -> k8s.helm.v3.Release:
+    """A Helm release of the pinned chart `CHARTS[key]`, with a fixed release name (no random suffix)."""
+    chart = CHARTS[key]
+    return k8s.helm.v3.Release(
+        resource_name,
+        name=release_name,
+        chart=chart.name,
+        version=chart.version,
+        repository_opts=None if chart.is_oci else k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
+        namespace=namespace,
+        create_namespace=False,  # namespaces are ours: PSA labels and network policies come first
+        values=values,
+        atomic=True,
+        cleanup_on_fail=True,
+        max_history=10,
+        timeout=900,
+        opts=opts,
+    )
+
+
+_BUILTIN = {
+    ("v1", "Namespace"): k8s.core.v1.Namespace,
+    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
+    ("v1", "Secret"): k8s.core.v1.Secret,
+    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
+    ("batch/v1", "Job"): k8s.batch.v1.Job,
+    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
+    ("scheduling.k8s.io/v1", "PriorityClass"): k8s.scheduling.v1.PriorityClass,
+}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def apply_object(resource_name: str, obj: dict[str, Any], opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    """Create a Kubernetes object from its dict form: typed resource for built-in kinds, CustomResource
+    for add-on kinds (which must `depends_on` the release that installs their CRD)."""
+    api_version, kind = obj["apiVersion"], obj["kind"]
+    fields = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
+    cls = _BUILTIN.get((api_version, kind))
+    if cls is not None:
+        return cls(resource_name, opts=opts, **{_snake(k): v for k, v in fields.items()})
+    return k8s.apiextensions.CustomResource(resource_name, api_version=api_version, kind=kind, opts=opts, **fields)
+
+
+def http_route(
+    name: str, namespace: str, hostname: str, service: str, port: int
+) -> dict[str, Any]:
+    """An HTTPRoute on the platform Gateway's HTTPS listener for one platform service."""
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/part-of": "cloud-kernel"}},
+        "spec": {
+            "parentRefs": [
+                {
+                    "group": "gateway.networking.k8s.io",
+                    "kind": "Gateway",
+                    "name": naming.GATEWAY_NAME,
+                    "namespace": naming.NAMESPACES["gateway"],
+                    "sectionName": naming.GATEWAY_HTTPS_LISTENER,
+                }
+            ],
+            "hostnames": [hostname],
+            "rules": [
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                    "backendRefs": [{"kind": "Service", "name": service, "port": port}],
+                }
+            ],
+        },
+    }
