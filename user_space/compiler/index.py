@@ -26,6 +26,8 @@ class Index:
     secret_imports: set[tuple[str, str]] = field(default_factory=set)
     # workspace -> features its pods need (egress to postgres/catalog, workflows, spark, ingress, metrics)
     needs: dict[str, set[str]] = field(default_factory=dict)
+    # parts of Resources that compiled only partly (reported as Unsupported next to the objects)
+    notes: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.stacks = StackRegistry([r.data for r in self.resources if r.type == "stack"])

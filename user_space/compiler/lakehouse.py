@@ -1,0 +1,124 @@
+"""Lakehouse -> a warehouse in the Iceberg REST catalog (Lakekeeper) on its bucket, plus its Depot.
+
+The warehouse is created by a Job calling Lakekeeper's management API (`POST /management/v1/warehouse`,
+idempotent: an existing warehouse of that name is left as is). The storage is the Lakehouse's own bucket
+block; a bucket that is one of the platform's lakehouse buckets uses the catalog's workload identity
+(no static keys), any other bucket needs the Lakehouse's Instance Secrets. The Depot
+(`storage.depotName`, default `<name>0<workspace>0storage`) is registered like any Depot, with the catalog
+connection, so UDLs `dataos://<depot>:<ns>/<table>` resolve.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from user_space.compiler.common import CompileError, Res, Unsupported, dns_name, metadata, obj, require, short_hash
+from user_space.compiler.index import Index
+from user_space.compiler.pods import placement, pod_security_context, small_container
+
+CURL_IMAGE = "docker.io/curlimages/curl:8.10.1"
+
+
+def lakehouse_depot_name(res: Res) -> str:
+    storage = ((res.block.get("iceberg") or {}).get("storage") or {})
+    return storage.get("depotName") or f"{res.name}0{res.workspace}0storage".replace("-", "")
+
+
+def _bucket(res: Res) -> tuple[str, dict[str, Any]]:
+    storage = ((res.block.get("iceberg") or {}).get("storage") or {})
+    stype = str(storage.get("type", "s3")).lower()
+    return stype, storage.get(stype) or {}
+
+
+def warehouse_name(res: Res) -> str:
+    return f"{res.workspace}-{res.name}"
+
+
+def lakehouse_depot(idx: Index, res: Res) -> tuple[str, dict[str, Any]]:
+    stype, bucket = _bucket(res)
+    storage = ((res.block.get("iceberg") or {}).get("storage") or {})
+    catalog = idx.context.catalog
+    connection = {**{k: v for k, v in sorted(bucket.items())}, "catalog": "iceberg-rest",
+                  "warehouse": warehouse_name(res)}
+    if catalog is not None:
+        connection["catalogEndpoint"] = catalog.endpoint
+    secrets = [{"name": s["name"]} for s in storage.get("secrets") or []
+               if idx.find("instance-secret", s["name"]) is not None]
+    return lakehouse_depot_name(res), {"type": stype.upper(), "connection": connection, "secrets": secrets,
+                                       "resource": res, "source": lakehouse_depot_name(res), "needs": ("catalog",)}
+
+
+def storage_profile(idx: Index, res: Res) -> dict[str, Any]:
+    stype, bucket = _bucket(res)
+    prefix = str(bucket.get("relativePath", "")).strip("/")
+    if stype == "s3":
+        profile = {"type": "s3", "bucket": bucket.get("bucket"), "region": bucket.get("region", idx.context.region),
+                   "sts-enabled": True, "flavor": "aws"}
+        if bucket.get("endpoint"):
+            profile["endpoint"] = "https://" + str(bucket["endpoint"]).removeprefix("https://")
+    elif stype == "gcs":
+        profile = {"type": "gcs", "bucket": bucket.get("bucket")}
+    elif stype in ("abfss", "wasbs"):
+        profile = {"type": "adls", "account-name": bucket.get("account"), "filesystem": bucket.get("container")}
+    else:
+        raise CompileError(res.resource_id, f"lakehouse storage type {stype!r} is not supported")
+    if prefix:
+        profile["key-prefix"] = prefix
+    if not (profile.get("bucket") or profile.get("filesystem")):
+        raise CompileError(res.resource_id, f"lakehouse.iceberg.storage.{stype} needs its bucket/container")
+    return profile
+
+
+def compile_lakehouse(idx: Index, res: Res) -> list[dict[str, Any]]:
+    from user_space.compiler.depot import depot_configmap
+
+    catalog = require(idx.context.catalog, res, "the Iceberg REST catalog")
+    idx.need(res.workspace, "catalog")
+    profile = storage_profile(idx, res)
+    platform_buckets = {uri.split("://", 1)[-1].split("/")[0] for uri in catalog.warehouses.values()}
+    body: dict[str, Any] = {"warehouse-name": warehouse_name(res), "storage-profile": profile,
+                            "delete-profile": {"type": "hard"}}
+    if profile.get("bucket") in platform_buckets:
+        body["storage-credential"] = {"type": "s3", "credential-type": "aws-system-identity",
+                                      "external-id": None} if idx.context.cloud == "aws" else None
+        body["storage-credential"] = {k: v for k, v in (body["storage-credential"] or {}).items() if v is not None} or None
+    if not body.get("storage-credential"):
+        body.pop("storage-credential", None)
+    management = catalog.endpoint.rsplit("/catalog", 1)[0] + "/management/v1/warehouse"
+    payload = json.dumps(body, sort_keys=True)
+    base = dns_name(res.name, "warehouse", limit=50)
+    node_selector, tolerations = placement(idx, res, res.block.get("compute", "runnable-default"))
+    script = (
+        'code=$(curl -sS -o /tmp/out -w "%{http_code}" -X POST -H "Content-Type: application/json" '
+        '--data-binary @/request/warehouse.json "$MANAGEMENT_URL"); cat /tmp/out; echo; '
+        'case "$code" in 200|201|409) exit 0;; *) echo "catalog answered HTTP $code" >&2; exit 1;; esac'
+    )
+    container = small_container("create-warehouse", CURL_IMAGE, ["/bin/sh", "-c", script],
+                                [{"name": "MANAGEMENT_URL", "value": management}],
+                                [{"name": "request", "mountPath": "/request", "readOnly": True},
+                                 {"name": "tmp", "mountPath": "/tmp"}])
+    pod = {
+        "automountServiceAccountToken": False, "serviceAccountName": "dataos-runner", "restartPolicy": "OnFailure",
+        "securityContext": pod_security_context(), "containers": [container], "enableServiceLinks": False,
+        "volumes": [{"name": "request", "configMap": {"name": f"{base}-request"}},
+                    {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}],
+        "priorityClassName": idx.context.workspaces.batch_priority_class,
+    }
+    if node_selector:
+        pod["nodeSelector"] = node_selector
+    if tolerations:
+        pod["tolerations"] = tolerations
+    depot_name, fact = lakehouse_depot(idx, res)
+    for part in sorted(k for k in ("metastore", "queryEngine") if (res.block.get("iceberg") or {}).get(k)):
+        idx.notes.append(Unsupported(res.resource_id, f"lakehouse.iceberg.{part}: the shared platform catalog "
+                                                      "serves every Lakehouse; per-Lakehouse engines are not deployed"))
+    return [
+        obj("v1", "ConfigMap", metadata(res, f"{base}-request", component="warehouse"),
+            data={"warehouse.json": payload}),
+        obj("batch/v1", "Job", metadata(res, dns_name(base, short_hash(payload, 6)), component="warehouse"),
+            spec={"backoffLimit": 6, "ttlSecondsAfterFinished": 86400,
+                  "template": {"metadata": {"labels": metadata(res, "x", component="warehouse")["labels"]},
+                               "spec": pod}}),
+        depot_configmap(res, depot_name, fact, res.workspace),
+    ]

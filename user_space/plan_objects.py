@@ -1,0 +1,96 @@
+"""Compiled objects of a stack's GitOps folder, for `kernelctl plan` and `kernelctl render`. No Pulumi import.
+
+`load_and_compile(paths, context)` loads manifests (as `kernelctl validate` does), inlines Database
+migration folders next to their manifests, and compiles. `compiled_plan_objects(stack_config,
+kubernetes_objects, root)` finds the core kernel's `platform-context` ConfigMap among the plan's objects and
+compiles the stack's manifests folder (`cloud-kernel:userSpace.manifests`) against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core_kernel.context import CONTEXT_CONFIGMAP, CONTEXT_KEY, PLATFORM_NAMESPACE, PlatformContext
+from user_space.compiler import CompileResult, compile_resources
+from user_space.compiler.common import manifest_view
+from user_space.compiler.database import inline_includes
+from user_space.model import LoadedResource, load_paths
+
+
+class ManifestError(Exception):
+    """Invalid manifests: `lines` are `FILE:LINE type/name: path: message`, one per problem."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("invalid Resource manifests:\n" + "\n".join(lines))
+        self.lines = lines
+
+
+@dataclass
+class Loaded:
+    loaded: list[LoadedResource]
+    result: CompileResult = field(default_factory=CompileResult)
+
+    @property
+    def invalid(self) -> list[str]:
+        lines = []
+        for item in self.loaded:
+            for error in item.errors:
+                where = f"{item.file}:{error.line or item.line}"
+                what = f"{item.type or '?'}/{item.name or '?'}"
+                lines.append(f"{where} {what}: {error.path or '(document)'}: {error.message}")
+        return lines
+
+
+def context_from_objects(objects: list[dict[str, Any]]) -> PlatformContext:
+    for obj in objects:
+        meta = obj.get("metadata") or {}
+        if (obj.get("kind") == "ConfigMap" and meta.get("name") == CONTEXT_CONFIGMAP
+                and meta.get("namespace", PLATFORM_NAMESPACE) == PLATFORM_NAMESPACE):
+            data = (obj.get("data") or {}).get(CONTEXT_KEY)
+            if isinstance(data, str):
+                return PlatformContext.from_json(data)
+    raise LookupError(f"no ConfigMap {PLATFORM_NAMESPACE}/{CONTEXT_CONFIGMAP} with {CONTEXT_KEY} in the plan "
+                      "(is the core kernel enabled in this stack?)")
+
+
+def views(loaded: list[LoadedResource]) -> list[dict[str, Any]]:
+    out = []
+    for item in loaded:
+        if item.resource is None:
+            continue
+        view = manifest_view(item.resource)
+        if view.get("type") == "database":
+            view = inline_includes(view, Path(item.file).parent)
+        out.append(view)
+    return out
+
+
+def load_and_compile(paths: list[str | Path], context: PlatformContext) -> Loaded:
+    loaded = Loaded(load_paths([str(p) for p in paths]))
+    if not loaded.invalid:
+        loaded.result = compile_resources(views(loaded.loaded), context)
+    return loaded
+
+
+def compiled_plan_objects(stack_config: Any, kubernetes_objects: list[dict[str, Any]], root: Path) -> list[dict[str, Any]]:
+    """Objects compiled from the stack's manifests folder; [] when user space is disabled.
+
+    Raises ManifestError for invalid manifests, and `user_space.compiler.CompileFailed` for compile errors.
+    """
+    from user_space.compiler import CompileFailed
+
+    spec = getattr(stack_config, "user_space", None) or getattr(stack_config, "userSpace", None)
+    if spec is not None and not getattr(spec, "enabled", True):
+        return []
+    folder = Path(root) / (getattr(spec, "manifests", None) or "examples/workspaces")
+    if not folder.exists():
+        raise FileNotFoundError(f"user space manifests folder {folder} does not exist")
+    context = context_from_objects(kubernetes_objects)
+    loaded = load_and_compile([folder], context)
+    if loaded.invalid:
+        raise ManifestError(loaded.invalid)
+    if loaded.result.errors:
+        raise CompileFailed(loaded.result.errors)
+    return loaded.result.objects
