@@ -210,3 +210,37 @@ def schemas(
             out.print(f"wrote {len(written)} schemas to {out_dir}", markup=False)
 
     run_guarded(debug, body)
+
+
+# ----- render (body in kernelctl/render_cmd.py) ----------------------------------------------------------------
+@app.command()
+def render(
+    paths: Annotated[list[Path], typer.Argument(help="Manifest files or folders (recursive *.yaml/*.yml).")],
+    stack: Annotated[Optional[str], typer.Option("--stack", "-s", help="Compile against this stack's context.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write one file per object into this folder.")] = None,
+    debug: Debug = False,
+) -> None:
+    """Compile Resources to Kubernetes objects (multi-document YAML); unsupported ones are listed on stderr."""
+    from kernelctl import render_cmd
+
+    def body() -> None:
+        try:
+            context = render_cmd.context_for(stack, stack_file(stack) if stack else None)
+            outcome = render_cmd.render(paths, context)
+        except FileNotFoundError as exc:
+            raise Fail(str(exc), code=2) from None
+        for line in outcome.invalid:
+            err.print(line, markup=False, highlight=False)
+        for line in outcome.errors:
+            err.print(f"error: {line}", markup=False, highlight=False)
+        for line in outcome.unsupported:
+            err.print(line, markup=False, highlight=False)
+        if outcome.failed:
+            raise Fail(f"{len(outcome.invalid)} invalid Resource problem(s), {len(outcome.errors)} compile error(s)")
+        if out_dir is None:
+            sys.stdout.write(render_cmd.to_yaml_stream(outcome.objects))
+        else:
+            written = render_cmd.write_files(outcome.objects, out_dir)
+            out.print(f"wrote {len(written)} objects to {out_dir}", markup=False)
+
+    run_guarded(debug, body)

@@ -16,7 +16,7 @@ from core_kernel.context import CONTEXT_CONFIGMAP, CONTEXT_KEY, PLATFORM_NAMESPA
 from user_space.compiler import CompileResult, compile_resources
 from user_space.compiler.common import manifest_view
 from user_space.compiler.database import inline_includes
-from user_space.model import LoadedResource, load_paths
+from user_space.model import FieldError, LoadedResource, load_paths
 
 
 class ManifestError(Exception):
@@ -62,7 +62,11 @@ def views(loaded: list[LoadedResource]) -> list[dict[str, Any]]:
             continue
         view = manifest_view(item.resource)
         if view.get("type") == "database":
-            view = inline_includes(view, Path(item.file).parent)
+            try:
+                view = inline_includes(view, Path(item.file).parent)
+            except (FileNotFoundError, OSError, UnicodeDecodeError) as exc:
+                item.errors.append(FieldError("database.migrate.includes", str(exc), item.line))
+                continue
         out.append(view)
     return out
 
@@ -70,7 +74,9 @@ def views(loaded: list[LoadedResource]) -> list[dict[str, Any]]:
 def load_and_compile(paths: list[str | Path], context: PlatformContext) -> Loaded:
     loaded = Loaded(load_paths([str(p) for p in paths]))
     if not loaded.invalid:
-        loaded.result = compile_resources(views(loaded.loaded), context)
+        resources = views(loaded.loaded)
+        if not loaded.invalid:
+            loaded.result = compile_resources(resources, context)
     return loaded
 
 

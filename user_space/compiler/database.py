@@ -127,7 +127,7 @@ def inline_includes(view: dict[str, Any], manifest_dir: Path) -> dict[str, Any]:
     for folder in includes:
         path = (manifest_dir / folder).resolve()
         if not path.is_dir():
-            raise FileNotFoundError(f"database.migrate.includes: folder {folder!r} not found next to the manifest")
+            raise FileNotFoundError(f"folder {folder!r} not found next to the manifest ({manifest_dir})")
         for file in sorted(path.glob("*.sql")):
             inline.setdefault(file.name, file.read_text(encoding="utf-8"))
     migrate["includesInline"] = inline

@@ -220,8 +220,7 @@ def mount_volumes(idx: Index, res: Res, parts: PodParts, spec: dict[str, Any]) -
     from user_space.compiler.volume import pvc_name
 
     def claim(name: str) -> str:
-        if idx.find("volume", name, res.workspace) is None:
-            raise CompileError(res.resource_id, f"volume {name!r} is not declared in workspace {res.workspace!r}")
+        # A Volume declared elsewhere (applied before, or in another folder) has the same claim name.
         return pvc_name(name)
 
     for vol in spec.get("dataosVolumes") or []:

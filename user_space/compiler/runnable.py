@@ -130,9 +130,8 @@ def _beacon(idx, res, spec, payload, files, kwargs, extra_env, init) -> None:
     workspace = source.get("workspace") or res.workspace
     if workspace != res.workspace:
         raise CompileError(res.resource_id, f"beacon source database must be in workspace {res.workspace!r}")
-    if idx.find("database", source.get("name", ""), workspace) is None:
-        raise CompileError(res.resource_id, f"beacon source database {source.get('name')!r} is not declared "
-                                            f"in workspace {workspace!r}")
+    if not source.get("name"):
+        raise CompileError(res.resource_id, "beacon needs stackSpec.source.name (the Database)")
     idx.need(res.workspace, "postgres")
     secret = credentials_secret_name(source["name"])
     extra_env += [
