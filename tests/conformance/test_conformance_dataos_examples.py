@@ -17,8 +17,9 @@ from user_space.model.patterns import PLACEHOLDER
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / "dataos-examples"
 EXPECTED = yaml.safe_load((Path(__file__).parent / "expected_rejections.yaml").read_text(encoding="utf-8"))
-#: The honest floor today (188/233): every rejection below is a documented rule, see the expectations file.
-MIN_ACCEPTANCE = 0.80
+#: The honest floor today (189/233 = 81.1%): each of the 44 rejections was adjudicated against the full reference
+#: (incl. §26) and breaks a quoted documented rule, see the expectations file. 90% is not reachable honestly.
+MIN_ACCEPTANCE = 0.81
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared conformance corpus is not checked out")
 

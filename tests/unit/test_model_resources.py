@@ -52,7 +52,9 @@ INVALID = [
     ("workflow", lambda d: d["workflow"]["dag"][0]["spec"].update(stack="flare:"), "workflow.dag[0].spec.stack"),
     ("workflow", lambda d: d["workflow"]["dag"][0]["spec"].update(tier="connect"), "tier"),
     ("workflow", lambda d: d["workflow"].update(dag=[]), "workflow.dag"),
-    ("service", lambda d: d["service"].pop("servicePort"), "needs a `servicePort`"),
+    ("service", lambda d: d["service"].update(servicePort=70000), "service.servicePort"),
+    ("service", lambda d: d["service"].update(servicePorts=[{"name": "a", "servicePort": 1},
+                                                             {"name": "a", "servicePort": 2}]), "unique"),
     ("service", lambda d: d["service"].update(logLevel="LOUD"), "service.logLevel"),
     ("service", lambda d: d["service"]["resources"]["limits"].update(cpu="lots"), "service.resources.limits.cpu"),
     ("service", lambda d: d["service"]["dataosSecrets"][0].update(allKeys=True), "not both"),
@@ -143,3 +145,11 @@ def test_helpers():
     assert parse_resource(sample("stack")).stack.reference == "bento:3.0"
     assert parse_resource(sample("depot")).depot.connection["port"] == 5432
     assert parse_resource(sample("bundle")).bundle.resources[0].member.type == "volume"
+
+
+def test_service_ingress_without_service_port_is_valid():
+    """§6 marks `servicePort` O and a Stack may declare the port (§22.1 `ports`, e.g. beacon+rest)."""
+    data = sample("service")
+    data["service"].pop("servicePort")
+    data["service"].update(stack="beacon+rest", stackSpec=None)
+    assert parse_resource(data).block.ingress.enabled

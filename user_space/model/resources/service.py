@@ -48,9 +48,9 @@ class ServiceBlock(RunnableSpec):
     high_availability_config: HighAvailability | None = None
 
     @model_validator(mode="after")
-    def _ingress_needs_port(self) -> ServiceBlock:
-        if self.ingress is not None and self.ingress.enabled and self.service_port is None:
-            raise ValueError("a Service with an enabled ingress needs a `servicePort`")
+    def _unique_port_names(self) -> ServiceBlock:
+        # An enabled ingress does not need `servicePort` here: §6 marks it O, and the Stack may declare the
+        # port itself (§22.1 `ports`, e.g. beacon+rest); the compiler resolves the port from either.
         names = [p.name for p in self.service_ports]
         if len(names) != len(set(names)):
             raise ValueError("servicePorts names must be unique")
