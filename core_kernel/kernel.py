@@ -139,10 +139,12 @@ class CoreKernel(pulumi.ComponentResource):
         if spec.cert_manager.enabled:
             cert_manager = CertManager(f"{name}-cert-manager", ctx, child)
             ctx.cluster_issuer = cert_manager.cluster_issuer
+            ctx.cert_manager_release = cert_manager.release
             self.services["certManager"] = cert_manager
         if spec.external_secrets.enabled:
             external_secrets = ExternalSecrets(f"{name}-external-secrets", ctx, child)
             ctx.secret_store = external_secrets.store
+            ctx.external_secrets_release = external_secrets.release
             self.services["externalSecrets"] = external_secrets
         if spec.gateway.enabled:
             gateway = Gateway(f"{name}-gateway", ctx, child)

@@ -194,7 +194,11 @@ class Catalog(pulumi.ComponentResource):
         admin = apply_object(
             f"{name}-db-admin",
             admin_external_secret(database.admin_secret_ref),
-            k8s_opts(self, ctx.contract, [*ready, *(r for r in [ctx.secret_store] if r is not None)]),
+            k8s_opts(
+                self,
+                ctx.contract,
+                [*ready, *(r for r in [ctx.external_secrets_release, ctx.secret_store] if r is not None)],
+            ),
         )
         password = random.RandomPassword(
             f"{name}-db-password", length=40, special=False, opts=pulumi.ResourceOptions(parent=self)

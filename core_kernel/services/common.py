@@ -35,7 +35,9 @@ class BuildContext:
     # Releases later services build on: CRDs (Gateway API, cert-manager, External Secrets) and the issuer.
     gateway_release: pulumi.Resource | None = None
     cluster_issuer: pulumi.Resource | None = None
+    cert_manager_release: pulumi.Resource | None = None
     secret_store: pulumi.Resource | None = None
+    external_secrets_release: pulumi.Resource | None = None
 
     @property
     def production(self) -> bool:

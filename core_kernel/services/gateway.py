@@ -186,8 +186,8 @@ class Gateway(pulumi.ComponentResource):
         previous: list[pulumi.Resource] = []
         for obj in gateway_objects(ctx.spec, ctx.contract.cloud, ctx.replicas, ctx.production):
             deps: list[pulumi.Resource] = [self.release, *previous]
-            if obj["kind"] == "Certificate" and ctx.cluster_issuer is not None:
-                deps.append(ctx.cluster_issuer)
+            if obj["kind"] == "Certificate":  # cert-manager's CRDs and the platform issuer
+                deps += [r for r in (ctx.cert_manager_release, ctx.cluster_issuer) if r is not None]
             resource = apply_object(f"{name}-{obj['kind'].lower()}-{obj['metadata']['name']}", obj, k8s_opts(self, ctx.contract, deps))
             previous = [resource]
             if obj["kind"] == "Gateway":
