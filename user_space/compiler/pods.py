@@ -58,16 +58,20 @@ def resources_for(spec_resources: dict[str, Any] | None, defaults: dict[str, Any
     """Requests and limits for cpu and memory, always both; a limit is never below its request."""
     base = copy.deepcopy(defaults or DEFAULT_RESOURCES)
     given = spec_resources or {}
-    requests = {**base["requests"], **{k: str(v) for k, v in (given.get("requests") or {}).items()}}
-    limits = {**base["limits"], **{k: str(v) for k, v in (given.get("limits") or {}).items()}}
-    for key, value in requests.items():
-        if key not in limits or quantity(limits[key]) < quantity(value):
-            limits[key] = value
-    for key, value in limits.items():
-        if key not in requests:
-            requests[key] = value
-        elif quantity(requests[key]) > quantity(value):
-            requests[key] = value
+    given_requests = {k: str(v) for k, v in (given.get("requests") or {}).items()}
+    given_limits = {k: str(v) for k, v in (given.get("limits") or {}).items()}
+    requests = {**base["requests"], **given_requests}
+    limits = {**base["limits"], **given_limits}
+    for key in sorted(set(requests) | set(limits)):
+        if key not in limits:
+            limits[key] = requests[key]
+        elif key not in requests:
+            requests[key] = limits[key]
+        elif quantity(limits[key]) < quantity(requests[key]):
+            if key in given_limits and key not in given_requests:
+                requests[key] = limits[key]  # the user's limit wins over a default request
+            else:
+                limits[key] = requests[key]  # the user's request wins over a default (or smaller) limit
     return {"limits": dict(sorted(limits.items())), "requests": dict(sorted(requests.items()))}
 
 
