@@ -25,5 +25,9 @@ schemas: $(STAMP)
 	$(BIN)/kernelctl crds --out user_space/crds
 	$(BIN)/kernelctl schemas --out user_space/schemas
 
+# Refresh the compiler's golden files (tests/golden/<type>/<case>.expected.yaml); review the diff after.
+golden: $(STAMP)
+	UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/golden
+
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

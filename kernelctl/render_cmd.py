@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from core_kernel.context import PlatformContext
 
 
@@ -56,8 +54,9 @@ def render(paths: list[Path], context: PlatformContext) -> RenderOutcome:
 
 
 def to_yaml_stream(objects: list[dict[str, Any]]) -> str:
-    return "".join("---\n" + yaml.safe_dump(o, sort_keys=False, default_flow_style=False, width=120)
-                   for o in objects)
+    from user_space.plan_objects import dump_yaml
+
+    return "".join("---\n" + dump_yaml(o) for o in objects)
 
 
 def file_name(obj: dict[str, Any]) -> str:
@@ -68,10 +67,12 @@ def file_name(obj: dict[str, Any]) -> str:
 
 
 def write_files(objects: list[dict[str, Any]], out_dir: Path) -> list[Path]:
+    from user_space.plan_objects import dump_yaml
+
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for obj in objects:
         path = out_dir / file_name(obj)
-        path.write_text(yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, width=120), encoding="utf-8")
+        path.write_text(dump_yaml(obj), encoding="utf-8")
         written.append(path)
     return written

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from core_kernel.context import CONTEXT_CONFIGMAP, CONTEXT_KEY, PLATFORM_NAMESPACE, PlatformContext
 from user_space.compiler import CompileResult, compile_resources
 from user_space.compiler.common import manifest_view
@@ -100,3 +102,23 @@ def compiled_plan_objects(stack_config: Any, kubernetes_objects: list[dict[str, 
     if loaded.result.errors:
         raise CompileFailed(loaded.result.errors)
     return loaded.result.objects
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line strings (SQL, config files) as literal blocks: readable renders and golden diffs."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value and not any(line != line.rstrip() for line in value.split("\n")):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_BlockDumper.add_representer(str, _str)
+
+
+def dump_yaml(value: Any) -> str:
+    return yaml.dump(value, Dumper=_BlockDumper, sort_keys=False, default_flow_style=False, width=120)

@@ -12,6 +12,7 @@ beyond reading the built-in Stack manifests shipped with the package.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any, Callable, Iterable
 
 from core_kernel.context import PlatformContext
@@ -213,6 +214,8 @@ def compile_resources(resources: Iterable[Any], context: PlatformContext) -> Com
     from user_space.compiler.secret import imported_instance_secrets
     from user_space.compiler.workspace import workspace_objects
 
+    # JSON round trip: plain, unshared values (no aliasing between objects, JSON-safe for plan.json).
+    objects = [json.loads(json.dumps(o)) for o in objects]
     objects += imported_depots(idx)
     objects += imported_instance_secrets(idx)
     namespaces = {o["metadata"].get("namespace") for o in objects} - {None}
