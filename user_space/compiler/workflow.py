@@ -10,6 +10,7 @@ Nested workflows (a DAG job whose `file:` is a whole Workflow) become nested DAG
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
@@ -135,7 +136,7 @@ def _job_template(idx: Index, res: Res, job: dict[str, Any], spec: dict[str, Any
         template["resource"] = {
             "action": "create",
             "setOwnerReference": True,
-            "manifest": yaml.safe_dump(app, sort_keys=True),
+            "manifest": yaml.safe_dump(json.loads(json.dumps(app)), sort_keys=True),
             "successCondition": cfg.get("successCondition", "status.applicationState.state == COMPLETED"),
             "failureCondition": cfg.get("failureCondition", "status.applicationState.state == FAILED"),
         }
