@@ -702,3 +702,25 @@ def test_identity_asking_for_an_unknown_bucket_fails_with_a_message() -> None:
     cloud = SimulatedCloud(SimContext(project=PROJECT, stack="bad", region="eu-west-1"))
     with pytest.raises(Exception, match="nope"):
         contextvars.copy_context().run(_run_program, program, PROJECT, "bad", {}, [], cloud)
+
+
+def test_adding_a_zone_only_adds_resources(dev: Run) -> None:
+    """Three zones instead of two: every resource of the two-zone network keeps its inputs (no replacement)."""
+    wider = Run({**DEV, "network": {**DEV["network"], "zones": 3}}, "dev", "test-dev")
+    before = {urn: r for urn, r in dev.regs.items() if r.custom}
+    after = {urn: r for urn, r in wider.regs.items() if r.custom}
+    assert set(before) <= set(after)
+    added = Counter(after[u].type for u in set(after) - set(before))
+    assert added == Counter(
+        {
+            "aws:ec2/subnet:Subnet": 2,
+            "aws:ec2/routeTable:RouteTable": 1,
+            "aws:ec2/route:Route": 1,
+            "aws:ec2/routeTableAssociation:RouteTableAssociation": 2,
+        }
+    )
+    subnet_like = ("aws:ec2/subnet:Subnet", "aws:ec2/routeTable:RouteTable", "aws:ec2/route:Route",
+                   "aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:ec2/natGateway:NatGateway")
+    for urn, reg in before.items():
+        if reg.type in subnet_like:
+            assert after[urn].inputs == reg.inputs, reg.name
