@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError
 
 from cloud_kernel.specs import CloudKernelSpec, Environment, Spec
 from core_kernel.specs import CoreKernelSpec
@@ -41,12 +41,6 @@ class StackConfig(Spec):
     @property
     def production(self) -> bool:
         return self.environment == "prod"
-
-    @model_validator(mode="after")
-    def _production_rules(self) -> StackConfig:
-        if self.production and self.cloud.cluster.public_endpoint:
-            raise ValueError("cloud.cluster.publicEndpoint must be false in prod: the API server stays private")
-        return self
 
 
 @dataclass(frozen=True)
@@ -104,9 +98,41 @@ def parse(values: dict[str, Any], source: str) -> StackConfig:
     except ValidationError as exc:
         issues.extend(ConfigIssue(_key_path(e["loc"]), _message(e)) for e in exc.errors())
         raise ConfigError(source, issues) from None
+    issues.extend(cross_layer_issues(config))
     if issues:
         raise ConfigError(source, issues)
     return config
+
+
+def cross_layer_issues(config: StackConfig) -> list[ConfigIssue]:
+    """Rules that span layers or depend on the environment; each names the key path it is about."""
+    cloud, core = KEYS["cloud"], KEYS["core"]
+    issues: list[ConfigIssue] = []
+    if core_catalog_database := (config.core.catalog.database if config.core.catalog.enabled else None):
+        if core_catalog_database not in config.cloud.postgres:
+            known = ", ".join(sorted(config.cloud.postgres)) or "none"
+            issues.append(
+                ConfigIssue(
+                    f"{core}.catalog.database",
+                    f"no postgres instance {core_catalog_database!r} in {cloud}.postgres (defined: {known})",
+                )
+            )
+    if config.production:
+        if config.cloud.cluster.public_endpoint:
+            issues.append(ConfigIssue(f"{cloud}.cluster.publicEndpoint", "must be false in prod: the API stays private"))
+        if config.cloud.network.nat != "perZone":
+            issues.append(ConfigIssue(f"{cloud}.network.nat", "must be perZone in prod: one zone's NAT must not cut off the others"))
+        if config.cloud.network.zones < 2:
+            issues.append(ConfigIssue(f"{cloud}.network.zones", "prod needs at least 2 zones"))
+        for name, db in sorted(config.cloud.postgres.items()):
+            path = f"{cloud}.postgres.{name}"
+            if db.backup_retention_days < 14:
+                issues.append(ConfigIssue(f"{path}.backupRetentionDays", "must be at least 14 in prod"))
+            if not db.deletion_protection:
+                issues.append(ConfigIssue(f"{path}.deletionProtection", "must be true in prod"))
+            if not db.high_availability:
+                issues.append(ConfigIssue(f"{path}.highAvailability", "must be true in prod (Multi-AZ)"))
+    return issues
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:

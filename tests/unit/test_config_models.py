@@ -90,11 +90,22 @@ def test_rule_rejects(mutate, path: str, fragment: str) -> None:
     assert fragment in issues[path]
 
 
-def test_prod_forbids_a_public_api_endpoint() -> None:
-    values = base_values()
+def test_prod_rules_each_name_their_key() -> None:
+    values = base_values()  # dev-aws: public endpoint, single NAT, single-AZ database with 7-day backups
     values["cloud-kernel:environment"] = "prod"
     issues = issues_of(values)
-    assert "publicEndpoint must be false in prod" in issues["config"]
+    assert "must be false in prod" in issues["cloud-kernel:cloud.cluster.publicEndpoint"]
+    assert "perZone" in issues["cloud-kernel:cloud.network.nat"]
+    assert "at least 14" in issues["cloud-kernel:cloud.postgres.platform.backupRetentionDays"]
+    assert "must be true" in issues["cloud-kernel:cloud.postgres.platform.deletionProtection"]
+    assert "Multi-AZ" in issues["cloud-kernel:cloud.postgres.platform.highAvailability"]
+
+
+def test_catalog_database_must_exist() -> None:
+    values = base_values()
+    values["cloud-kernel:cloud"]["postgres"] = {"other": values["cloud-kernel:cloud"]["postgres"]["platform"]}
+    issues = issues_of(values)
+    assert "no postgres instance 'platform'" in issues["cloud-kernel:core.catalog.database"]
 
 
 @settings(max_examples=60, deadline=None)
