@@ -74,7 +74,7 @@ def test_helpers():
     assert CONTEXT_KEY == "context.json"
 
 
-@pytest.mark.parametrize("module", ["context.py", "naming.py", "scheduling.py", "specs.py", "identities.py", "namespaces.py", "network_policies.py", "versions.py"])
+@pytest.mark.parametrize("module", ["context.py", "naming.py", "scheduling.py", "specs.py", "identities.py", "namespaces.py", "network_policies.py", "versions.py", "platform.py"])
 def test_pure_modules_import_no_pulumi(module):
     tree = ast.parse((ROOT / "core_kernel" / module).read_text())
     for node in ast.walk(tree):
