@@ -5,6 +5,8 @@ from __future__ import annotations
 import pulumi
 
 from cloud_kernel import backends
+from core_kernel.identities import identity_requests as core_identities
+from core_kernel.kernel import CoreKernel
 from infra.config import ConfigError, StackConfig, from_pulumi
 
 
@@ -18,6 +20,9 @@ def main() -> None:
 
 
 def build(config: StackConfig) -> None:
-    contract = backends.build(config.cloud, environment=config.environment)
+    # The cloud kernel creates the workload identities the layers above ask for; it never learns why.
+    identities = core_identities(config.core, config.environment, lakehouse_buckets=sorted(config.cloud.lakehouse))
+    contract = backends.build(config.cloud, environment=config.environment, identities=identities)
+    CoreKernel("core", config.core, contract, config.environment)
     for name, value in contract.exports().items():
         pulumi.export(name, value)

@@ -70,12 +70,28 @@ def resource_entry(registration: Registration, layer: str | None) -> dict[str, A
     }
 
 
+def default_provider_violations(registrations: list[Registration], disabled: list[str]) -> list[str]:
+    """Resources that `pulumi up` would refuse: no explicit provider while the stack disables the default one.
+
+    The mock runtime happily creates them, so the plan checks what the engine would."""
+    problems = []
+    for r in registrations:
+        if not r.custom or r.provider or r.type.startswith("pulumi:providers:"):
+            continue
+        package = r.type.split(":", 1)[0]
+        if "*" in disabled or package in disabled:
+            problems.append(f"no explicit provider, and the default {package} provider is disabled: {r.urn}")
+    return problems
+
+
 def finish(result: PlanResult, *, root: Path) -> None:
     """Fill the derived parts of a plan: Kubernetes objects, compiled user Resources, policy results."""
     by_urn = {r.urn: r for r in result.registrations}
     result.resources = [resource_entry(r, layer_of(r, by_urn)) for r in result.registrations]
     outside = [e["urn"] for e in result.resources if e["layer"] is None]
     result.warnings += [f"resource outside every layer component: {urn}" for urn in outside]
+
+    result.warnings += default_provider_violations(result.registrations, result.disabled_default_providers)
 
     objects = [kubernetes_object(r) for r in result.registrations if r.custom and is_kubernetes_object(r.type)]
     result.kubernetes = sorted(objects, key=object_key)

@@ -39,6 +39,8 @@ class PlanResult:
     outputs: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     resources: list[dict[str, Any]] = field(default_factory=list)  # plan.json entries, with layers
+    # `pulumi:disable-default-providers` of the stack: packages whose resources need an explicit provider.
+    disabled_default_providers: list[str] = field(default_factory=list)
     kubernetes: list[dict[str, Any]] = field(default_factory=list)
     policy: list[dict[str, Any]] = field(default_factory=list)
 
@@ -137,6 +139,7 @@ def run_plan(
         registrations=sorted(monitor.registrations.values(), key=lambda r: r.urn),
         outputs=monitor.stack_outputs,
         warnings=warnings,
+        disabled_default_providers=list(values.get("pulumi:disable-default-providers") or []),
     )
     from kernelctl.plan.assemble import finish
 

@@ -147,3 +147,12 @@ def test_program_errors_surface_with_their_message() -> None:
 
     with pytest.raises(ProgramError, match="the network is too small"):
         run_plan(STACK, "dev-aws", root=ROOT, program=broken)
+
+
+def test_missing_explicit_provider_is_flagged_when_defaults_are_disabled(plan) -> None:
+    # dev-aws disables every default provider; the toy's RandomPassword has none, its Namespace has one.
+    flagged = [w for w in plan.warnings if "default random provider is disabled" in w]
+    assert flagged == [
+        "no explicit provider, and the default random provider is disabled: "
+        + PREFIX + "cloud-kernel:core:Toy$random:index/randomPassword:RandomPassword::toy-password"
+    ]
