@@ -139,6 +139,11 @@ class CoreKernelSpec(Spec):
             problems.append("catalog.expose needs catalog.enabled and gateway.enabled")
         if self.workflows.expose_ui and self.workflows.enabled and not self.gateway.enabled:
             problems.append("workflows.exposeUi needs gateway.enabled (or set exposeUi: false)")
+        if self.cert_manager.cluster_issuer.acme is not None and not (self.gateway.enabled and self.gateway.public):
+            problems.append(
+                "certManager.clusterIssuer.acme needs gateway.enabled and gateway.public: the CA must reach "
+                "the HTTP-01 challenge (use privateCa for an internal gateway)"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self

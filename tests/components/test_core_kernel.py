@@ -279,7 +279,7 @@ def test_deterministic():
 
 
 def test_acme_issuer_and_certificate_hosts():
-    result = build(certManager={"clusterIssuer": {"acme": {"email": "ops@example.com"}}})
+    result = build(certManager={"clusterIssuer": {"acme": {"email": "ops@example.com"}}}, gateway={"public": True})
     objects = result.kubernetes_objects()
     issuer = next(o for o in objects if o["kind"] == "ClusterIssuer")
     solver = issuer["spec"]["acme"]["solvers"][0]["http01"]["gatewayHTTPRoute"]["parentRefs"][0]

@@ -41,6 +41,7 @@ def test_defaults_enable_everything_with_a_private_ca():
         ({"catalog": {"enabled": False, "expose": True}}, "catalog.expose needs catalog.enabled"),
         ({"certManager": {"clusterIssuer": {"acme": {"email": "a@b.io"}, "privateCa": {}}}}, "either acme or privateCa"),
         ({"certManager": {"clusterIssuer": {"acme": {"email": "not-an-email"}}}}, "pattern"),
+        ({"certManager": {"clusterIssuer": {"acme": {"email": "a@b.io"}}}}, "needs gateway.enabled and gateway.public"),
         ({"monitoring": {"retention": "15 days"}}, "pattern"),
         ({"catalog": {"database": "Bad_Name"}}, "pattern"),
         ({"bogus": 1}, "Extra inputs"),
@@ -134,7 +135,7 @@ def test_scrape_allowances_follow_monitoring():
 
 def test_acme_adds_http_egress_for_cert_manager_only():
     private = _policies(spec())["certManager"]
-    acme = _policies(spec(certManager={"clusterIssuer": {"acme": {"email": "a@b.io"}}}))["certManager"]
+    acme = _policies(spec(certManager={"clusterIssuer": {"acme": {"email": "a@b.io"}}}, gateway={"public": True}))["certManager"]
     assert "allow-acme-self-check" not in private and "allow-acme-self-check" in acme
 
 
