@@ -149,3 +149,20 @@ def test_render_folder_invalid_manifest_reported(tmp_path):
     (tmp_path / "bad.yaml").write_text("name: Bad_Name\nversion: v1\ntype: workflow\nworkflow: {dag: []}\n")
     loaded = load_and_compile([tmp_path], CTX)
     assert loaded.invalid and "bad.yaml" in loaded.invalid[0]
+
+
+def test_compute_maps_to_workload_pool_without_general():
+    from core_kernel.context import NodePool, Taint
+
+    pools = {"system": NodePool(name="system", machine="m", labels={"cloud-kernel.io/pool": "system"}),
+             "batch": NodePool(name="batch", machine="m", labels={"cloud-kernel.io/pool": "batch"},
+                               taints=[Taint(key="cloud-kernel.io/spot", value="true")], spot=True)}
+    ctx = CTX.model_copy(update={"node_pools": pools})
+    wf = {"name": "x", "version": "v1", "type": "workflow",
+          "workflow": {"dag": [{"name": "a", "spec": {"stack": "container", "compute": "runnable-default",
+                                                     "stackSpec": {"image": "busybox:1.36.1"}}}]}}
+    (argo,) = [o for o in compile([wf], ctx) if o["kind"] == "Workflow"]
+    (template,) = [t for t in argo["spec"]["templates"] if "container" in t]
+    assert template["nodeSelector"] == {"cloud-kernel.io/pool": "batch"}
+    assert template["tolerations"] == [{"key": "cloud-kernel.io/spot", "effect": "NoSchedule", "operator": "Equal",
+                                        "value": "true"}]

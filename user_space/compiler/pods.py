@@ -37,7 +37,20 @@ DEFAULT_RESOURCES = {
     "limits": {"cpu": "1", "memory": "1Gi"},
 }
 # Well-known Compute names of DataOS -> the context's node pool they land on when not declared.
-WELL_KNOWN_COMPUTE = {"runnable-default": "general", "query-default": "general", "gpu": "gpu"}
+WELL_KNOWN_COMPUTE = {"runnable-default": "runnable", "query-default": "query", "gpu": "gpu"}
+SYSTEM_POOL = "system"
+
+
+def default_pool(ctx: Any, purpose: str) -> str | None:
+    """The node pool a Compute purpose lands on: a GPU pool for `gpu`; otherwise the pool named `general`,
+    else the first workload pool (not `system`, not GPU), untainted ones first."""
+    pools = ctx.node_pools
+    if purpose == "gpu":
+        return next((n for n, p in sorted(pools.items()) if p.gpu), None)
+    if "general" in pools:
+        return "general"
+    workload = sorted((bool(p.taints), n) for n, p in pools.items() if n != SYSTEM_POOL and not p.gpu)
+    return workload[0][1] if workload else None
 
 _UDL_IN_TEXT = re.compile(r"dataos://[a-z][a-z0-9]*(?::[A-Za-z0-9_][A-Za-z0-9_.$-]*(?:/[^\s?'\"]*)?)?(?:\?acl=rw?)?")
 
@@ -124,15 +137,11 @@ def placement(idx: Index, res: Res, compute_name: str) -> tuple[dict[str, str], 
                 pool_name = name
                 break
         if pool_name is None:
-            purpose = block.get("purpose", "runnable")
-            if purpose == "gpu":
-                pool_name = next((n for n, p in sorted(ctx.node_pools.items()) if p.gpu), None)
-            else:
-                pool_name = "general" if "general" in ctx.node_pools else None
+            pool_name = default_pool(ctx, block.get("purpose", "runnable"))
     elif compute_name in ctx.node_pools:
         pool_name = compute_name
     elif compute_name in WELL_KNOWN_COMPUTE:
-        pool_name = WELL_KNOWN_COMPUTE[compute_name]
+        pool_name = default_pool(ctx, WELL_KNOWN_COMPUTE[compute_name])
     if pool_name is None or pool_name not in ctx.node_pools:
         known = ", ".join(sorted(set(ctx.node_pools) | set(WELL_KNOWN_COMPUTE) | {c.name for c in idx.of_type("compute")}))
         raise CompileError(res.resource_id, f"compute {compute_name!r} maps to no node pool here (known: {known})")
