@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from user_space.compiler.common import INSTANCE_WORKSPACE, Res, metadata, obj
+from user_space.compiler.common import INSTANCE_WORKSPACE, Res, Unsupported, metadata, obj
 from user_space.compiler.index import Index
 from user_space.compiler.pods import depot_configmap_name
 
@@ -28,6 +28,9 @@ def depot_facts(idx: Index) -> dict[str, dict[str, Any]]:
         secrets = [{"name": s["name"], **({"workspace": s["workspace"]} if s.get("workspace") else {})}
                    for s in (block.get("secrets") or []) + (block.get("dataosSecrets") or [])]
         secrets = [s for s in secrets if idx.find("instance-secret", s["name"]) is not None]
+        if block.get("connectionSecret"):
+            idx.notes.append(Unsupported(res.resource_id, "inline depot.connectionSecret credentials are not "
+                                                          "projected into pods; reference Instance Secrets instead"))
         facts[res.name] = {"type": dtype, "connection": connection, "secrets": secrets, "resource": res,
                            "source": block.get("source") or res.name, "needs": ()}
     for res in idx.of_type("lakehouse"):

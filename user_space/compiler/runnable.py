@@ -8,6 +8,7 @@ through the generic path (image, command, arguments, configFileTemplate, contain
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,6 +90,10 @@ def compile_runnable(idx: Index, res: Res, spec: dict[str, Any], orchestrator: s
         overrides = stack_mod.container_overrides(stack, orchestrator)
     except stack_mod.UnsupportedTemplate as exc:
         raise UnsupportedRunnable(str(exc)) from None
+    for key, value in sorted((spec.get("configs") or {}).items()):
+        # `configs` entries (inlined file contents or values) are extra files beside the stack's own.
+        name = re.sub(r"[^-._a-zA-Z0-9]", "_", str(key))
+        files.setdefault(name, value if isinstance(value, str) else yaml.safe_dump(value, sort_keys=True))
     kwargs: dict[str, Any] = {}
     extra_env: list[dict[str, Any]] = []
     init: list[dict[str, Any]] = []
