@@ -260,7 +260,7 @@ class IdentityRequest(Spec):
     never has to know which services exist above it.
     """
 
-    name: CloudName
+    name: Annotated[str, Field(pattern=CLOUD_NAME_PATTERN, min_length=1, max_length=40)]
     namespace: str
     service_account: str
     buckets: dict[str, Literal["read", "readwrite"]] = Field(
@@ -269,3 +269,8 @@ class IdentityRequest(Spec):
     prefix: str = ""
     secrets_read: bool = Field(False, description="May read the cloud secret manager (the secret store).")
     secrets_prefix: str = Field("", description="Limits secret reads to names under this prefix.")
+    database_admin_secrets: bool = Field(
+        False,
+        description="May read the admin credentials of the stack's Postgres instances, wherever the cloud keeps "
+        "them (AWS: the RDS-managed Secrets Manager secrets and their KMS key).",
+    )

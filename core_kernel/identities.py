@@ -44,6 +44,8 @@ def identity_requests(
                 service_account=EXTERNAL_SECRETS_SERVICE_ACCOUNT,
                 secrets_read=True,
                 secrets_prefix=naming.secrets_prefix(environment),
+                # The catalog's bootstrap Job reads the Postgres admin credential through External Secrets.
+                database_admin_secrets=spec.catalog.enabled,
             )
         )
     if spec.catalog.enabled:

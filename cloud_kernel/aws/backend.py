@@ -167,6 +167,8 @@ class AwsCloudKernel(pulumi.ComponentResource):
                 issuer=cluster.issuer,
                 bucket_arns={key: bucket.arn for key, bucket in buckets.items()},
                 lakehouse_key_arn=keys.arn("lakehouse") if buckets else None,
+                database_secret_arns=[db.admin_secret_arn for _, db in sorted(databases.items())],
+                database_key_arn=keys.arn("databases") if databases else None,
                 opts=aws_opts,
             )
             for request in sorted(identities, key=lambda r: r.name)

@@ -100,6 +100,8 @@ def access_statements(
     *,
     bucket_arns: dict[str, pulumi.Output[str]],
     lakehouse_key_arn: pulumi.Output[str] | None,
+    database_secret_arns: list[pulumi.Output[str]] = (),
+    database_key_arn: pulumi.Output[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Least-privilege statements for one identity request (empty when it asks for nothing)."""
     statements: list[dict[str, Any]] = []
@@ -156,6 +158,28 @@ def access_statements(
                 "resources": [env.arn("secretsmanager", f"secret:{secret_prefix(env, request)}*")],
             }
         )
+    if request.database_admin_secrets and database_secret_arns:
+        # RDS names its managed secrets `rds!...` and encrypts them with the databases key: grant exactly those.
+        statements.append(
+            {
+                "sid": "ReadDatabaseAdminSecrets",
+                "effect": "Allow",
+                "actions": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                "resources": list(database_secret_arns),
+            }
+        )
+        if database_key_arn is not None:
+            statements.append(
+                {
+                    "sid": "DecryptDatabaseAdminSecrets",
+                    "effect": "Allow",
+                    "actions": ["kms:Decrypt"],
+                    "resources": [database_key_arn],
+                    "conditions": [
+                        {"test": "StringEquals", "variable": "kms:ViaService", "values": [f"secretsmanager.{env.region}.amazonaws.com"]}
+                    ],
+                }
+            )
     return statements
 
 
@@ -181,6 +205,8 @@ class WorkloadIdentity(pulumi.ComponentResource):
         issuer: pulumi.Input[str],
         bucket_arns: dict[str, pulumi.Output[str]],
         lakehouse_key_arn: pulumi.Output[str] | None,
+        database_secret_arns: list[pulumi.Output[str]] = (),
+        database_key_arn: pulumi.Output[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("cloud-kernel:aws:WorkloadIdentity", name, None, opts)
@@ -194,7 +220,15 @@ class WorkloadIdentity(pulumi.ComponentResource):
             service_account=request.service_account,
             description=f"{env.prefix}: workload identity {request.name} ({request.namespace}/{request.service_account})",
             parent=self,
-            inline_policy=access_statements(env, request, bucket_arns=bucket_arns, lakehouse_key_arn=lakehouse_key_arn) or None,
+            inline_policy=access_statements(
+                env,
+                request,
+                bucket_arns=bucket_arns,
+                lakehouse_key_arn=lakehouse_key_arn,
+                database_secret_arns=database_secret_arns,
+                database_key_arn=database_key_arn,
+            )
+            or None,
         )
         self.arn = self.role.arn
         self.annotations = self.role.arn.apply(lambda arn: {ROLE_ANNOTATION: arn})

@@ -200,12 +200,11 @@ class Catalog(pulumi.ComponentResource):
                 [*ready, *(r for r in [ctx.external_secrets_release, ctx.secret_store] if r is not None)],
             ),
         )
-        password = random.RandomPassword(
-            f"{name}-db-password", length=40, special=False, opts=pulumi.ResourceOptions(parent=self)
-        )
-        encryption_key = random.RandomPassword(
-            f"{name}-encryption-key", length=48, special=False, opts=pulumi.ResourceOptions(parent=self)
-        )
+        # Stacks disable default providers, so the generated secrets get an explicit one of their own.
+        random_provider = random.Provider(f"{name}-random", opts=pulumi.ResourceOptions(parent=self))
+        generated = pulumi.ResourceOptions(parent=self, provider=random_provider)
+        password = random.RandomPassword(f"{name}-db-password", length=40, special=False, opts=generated)
+        encryption_key = random.RandomPassword(f"{name}-encryption-key", length=48, special=False, opts=generated)
         db_secret = apply_object(
             f"{name}-db-secret",
             secret(DB_SECRET, {"username": naming.CATALOG_DB_USER, "password": password.result}),

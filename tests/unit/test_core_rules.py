@@ -76,9 +76,13 @@ def test_identity_requests():
 
 
 def test_identity_requests_follow_switches_and_default_buckets():
-    assert identity_requests(spec(catalog={"enabled": False}), "dev") == [
-        r for r in identity_requests(spec(), "dev") if r.name == "external-secrets"
-    ]
+    without_catalog = identity_requests(spec(catalog={"enabled": False}), "dev")
+    assert [r.name for r in without_catalog] == ["external-secrets"]
+    # Only the catalog's bootstrap needs the database admin credential through External Secrets.
+    assert without_catalog[0].database_admin_secrets is False
+    (eso,) = [r for r in identity_requests(spec(), "dev") if r.name == "external-secrets"]
+    assert eso.database_admin_secrets is True
+    assert eso.model_copy(update={"database_admin_secrets": False}) == without_catalog[0]
     (catalog,) = [r for r in identity_requests(spec(), "dev") if r.name == "iceberg-catalog"]
     assert catalog.buckets == {ALL_BUCKETS: "readwrite"}
     assert identity_requests(spec(catalog={"enabled": False}, externalSecrets={"enabled": False}), "dev") == []
