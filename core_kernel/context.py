@@ -179,6 +179,14 @@ class Workspaces(Fact):
     namespace_labels: dict[str, str] = Field(default_factory=lambda: {"cloud-kernel.io/workspace": "true"})
 
 
+class Identity(Fact):
+    """A cloud workload identity bound to one service account (IRSA role, GCP SA, Azure UAMI)."""
+
+    namespace: str
+    service_account: str
+    principal: str  # the value of `workspaces.identity_annotation_key` on that service account
+
+
 class PriorityClasses(Fact):
     platform_critical: str
     workspace_default: str
@@ -211,6 +219,15 @@ class PlatformContext(Fact):
     policy: Policy | None = None
     priority_classes: PriorityClasses
     workspaces: Workspaces
+    # Every workload identity the cloud kernel created, by request name (core services and workspaces).
+    identities: dict[str, Identity] = Field(default_factory=dict)
+
+    def identity_for(self, namespace: str, service_account: str) -> Identity | None:
+        """The identity bound to this service account, if the cloud kernel created one."""
+        for identity in self.identities.values():
+            if (identity.namespace, identity.service_account) == (namespace, service_account):
+                return identity
+        return None
 
     # ----- serialisation ----------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -361,6 +378,15 @@ class PlatformContext(Fact):
                 batch_priority_class=PRIORITY_CLASSES["batch"],
                 identity_annotation_key=IDENTITY_ANNOTATION_KEYS["aws"],
             ),
+            # The runner identities the cloud kernel creates for workspaces (`ws-<workspace>`), as on AWS.
+            identities={
+                f"ws-{workspace}": Identity(
+                    namespace=workspace,
+                    service_account="dataos-runner",
+                    principal=f"arn:aws:iam::{account}:role/{cluster}-ws-{workspace}",
+                )
+                for workspace in ("public", "retail", "sandbox")
+            },
         )
 
 

@@ -79,6 +79,8 @@ def _resolve_facts(contract: CloudKernelContract) -> pulumi.Output[ClusterFacts]
         inputs[f"db/{key}/ref"] = db.admin_secret_ref
     for key, bucket in contract.lakehouse.items():
         inputs[f"lake/{key}"] = bucket.uri
+    for key, identity in contract.identities.items():
+        inputs[f"identity/{key}"] = identity.principal
 
     def build(values: dict[str, Any]) -> ClusterFacts:
         return ClusterFacts(
@@ -102,6 +104,14 @@ def _resolve_facts(contract: CloudKernelContract) -> pulumi.Output[ClusterFacts]
             },
             lakehouse={key: values[f"lake/{key}"] for key in contract.lakehouse},
             has_secret_store=contract.secret_store is not None,
+            identities={
+                key: {
+                    "namespace": identity.namespace,
+                    "service_account": identity.service_account,
+                    "principal": values[f"identity/{key}"],
+                }
+                for key, identity in contract.identities.items()
+            },
         )
 
     return pulumi.Output.all(**inputs).apply(build)

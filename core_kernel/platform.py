@@ -17,6 +17,7 @@ from core_kernel.context import (
     Certificates,
     Database,
     Gateway,
+    Identity,
     Monitoring,
     NodePool,
     PlatformContext,
@@ -49,6 +50,7 @@ class ClusterFacts:
     databases: Mapping[str, Mapping[str, Any]]  # key -> host, port, engine_version, admin_username, admin_secret_ref
     lakehouse: Mapping[str, str]  # bucket key -> URI
     has_secret_store: bool = True
+    identities: Mapping[str, Mapping[str, str]] = ()  # name -> namespace, service_account, principal
 
 
 def build_context(spec: CoreKernelSpec, environment: str, facts: ClusterFacts) -> PlatformContext:
@@ -139,6 +141,7 @@ def build_context(spec: CoreKernelSpec, environment: str, facts: ClusterFacts) -
             batch_priority_class=PRIORITY_CLASSES["batch"],
             identity_annotation_key=IDENTITY_ANNOTATION_KEYS[facts.cloud],
         ),
+        identities={name: Identity(**dict(facts.identities[name])) for name in sorted(facts.identities or {})},
     )
 
 

@@ -15,22 +15,16 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from user_space.compiler.common import INSTANCE_WORKSPACE, dns_name, manifest_view
-from user_space.compiler.database import inline_includes
+from core_kernel.context import PlatformContext
+from user_space.compiler.common import dns_name
+from user_space.compiler.index import Index
 from user_space.compiler.workspace import workspace_objects
-from user_space.crds import GROUP, VERSION
-from user_space.model import load_paths
-from user_space.model.registry import MODELS
+from user_space.compiler import compile_resources, declared_workspaces
+from user_space.gitops import InvalidManifests, custom_resource_body, manifest_resources
 from user_space.specs import UserSpaceSpec
 
 CRD_DIR = Path(__file__).resolve().parent / "crds"
 TYPE_TOKEN = "cloud-kernel:user-space:UserSpace"
-
-
-class InvalidManifests(Exception):
-    def __init__(self, lines: list[str]):
-        super().__init__("invalid Resource manifests:\n" + "\n".join(lines))
-        self.lines = lines
 
 
 def load_crds() -> list[dict[str, Any]]:
@@ -40,46 +34,10 @@ def load_crds() -> list[dict[str, Any]]:
     return docs
 
 
-def manifest_resources(folder: Path) -> list[dict[str, Any]]:
-    """(validated) manifest views of every Resource under `folder`; raises InvalidManifests."""
-    loaded = load_paths([str(folder)])
-    problems: list[str] = []
-    views: list[dict[str, Any]] = []
-    for item in loaded:
-        for error in item.errors:
-            problems.append(f"{item.file}:{error.line or item.line} {item.type or '?'}/{item.name or '?'}: "
-                            f"{error.path or '(document)'}: {error.message}")
-        if item.resource is None:
-            continue
-        view = manifest_view(item.resource)
-        if view.get("type") == "database":
-            try:
-                view = inline_includes(view, Path(item.file).parent)
-            except OSError as exc:
-                problems.append(f"{item.file}:{item.line} database/{item.name}: database.migrate.includes: {exc}")
-                continue
-        views.append(view)
-    if problems:
-        raise InvalidManifests(problems)
-    return sorted(views, key=lambda v: (v["type"], v.get("workspace") or "", v["name"]))
-
-
-def custom_resource_body(view: dict[str, Any]) -> dict[str, Any]:
-    """apiVersion/kind/metadata/spec of the custom resource holding one manifest."""
-    cls = MODELS[view["type"]]
-    namespaced = cls.SCOPE == "workspace"
-    workspace = view.get("workspace") or "public"
-    labels = {"app.kubernetes.io/managed-by": "cloud-kernel", "cloudkernel.io/resource-type": view["type"]}
-    metadata: dict[str, Any] = {"name": view["name"], "labels": labels}
-    if namespaced:
-        metadata["namespace"] = workspace
-        labels["cloudkernel.io/workspace"] = workspace
-    return {"apiVersion": f"{GROUP}/{VERSION}", "kind": cls.KIND, "metadata": metadata, "spec": view}
-
-
 class UserSpace(pulumi.ComponentResource):
     def __init__(self, name: str, spec: UserSpaceSpec, provider: k8s.Provider, environment: str, root: Path,
-                 opts: pulumi.ResourceOptions | None = None, *, context: Any = None):
+                 opts: pulumi.ResourceOptions | None = None, *,
+                 context: pulumi.Output[PlatformContext] | PlatformContext):
         super().__init__(TYPE_TOKEN, name, None, opts)
         self.environment = environment
         child = pulumi.ResourceOptions(parent=self, provider=provider)
@@ -101,11 +59,14 @@ class UserSpace(pulumi.ComponentResource):
                 f"{name}-crd-{doc['spec']['names']['plural']}",
                 metadata=doc["metadata"], spec=doc["spec"], opts=child)
 
-        workspaces = sorted({body["metadata"]["namespace"] for body in map(custom_resource_body, views)
-                             if "namespace" in body["metadata"]} | {INSTANCE_WORKSPACE})
+        # Pulumi owns the workspace namespaces (so custom resources have a home before the runtime runs),
+        # with exactly the metadata the compiler gives them (Pod Security, the labels the core kernel selects).
+        workspaces = declared_workspaces(views)
+        metadata = _namespace_metadata(views, workspaces, context)
         for ws in workspaces:
-            ns_doc = _namespace_doc(ws, context)
-            self.namespaces[ws] = k8s.core.v1.Namespace(f"{name}-ns-{ws}", metadata=ns_doc["metadata"], opts=child)
+            self.namespaces[ws] = k8s.core.v1.Namespace(
+                f"{name}-ns-{ws}", metadata=metadata.apply(lambda m, ws=ws: m[ws]), opts=child
+            )
 
         for view in views:
             body = custom_resource_body(view)
@@ -121,12 +82,17 @@ class UserSpace(pulumi.ComponentResource):
         self.register_outputs({"resources": len(self.custom_resources), "workspaces": workspaces})
 
 
-def _namespace_doc(workspace: str, context: Any) -> dict[str, Any]:
-    """The workspace Namespace with its Pod Security labels (the compiler's, when a context is given)."""
-    if context is not None:
-        from user_space.compiler.index import Index
+def _namespace_metadata(
+    views: list[dict[str, Any]], workspaces: list[str], context: pulumi.Output[PlatformContext] | PlatformContext
+) -> pulumi.Output[dict[str, dict[str, Any]]]:
+    """Workspace -> Namespace metadata as the compiler writes it: one definition of a workspace's labels."""
 
-        return workspace_objects(Index(context, []), workspace)[0]
-    labels = {f"pod-security.kubernetes.io/{m}": "restricted" for m in ("enforce", "audit", "warn")}
-    labels.update({"app.kubernetes.io/managed-by": "cloud-kernel", "cloudkernel.io/workspace": workspace})
-    return {"metadata": {"name": workspace, "labels": dict(sorted(labels.items()))}}
+    def metadata(ctx: PlatformContext) -> dict[str, dict[str, Any]]:
+        compiled = {
+            o["metadata"]["name"]: o["metadata"]
+            for o in compile_resources(views, ctx).objects
+            if o["kind"] == "Namespace"
+        }
+        return {ws: compiled.get(ws) or workspace_objects(Index(ctx, []), ws)[0]["metadata"] for ws in workspaces}
+
+    return pulumi.Output.from_input(context).apply(metadata)

@@ -22,6 +22,7 @@ LAYERS = {
     "user-space": "user_space",
 }
 LAYER_ORDER = ["cloud_kernel", "core_kernel", "user_space"]
+USER_SPACE_TYPE = "cloud-kernel:user-space:UserSpace"
 
 
 def layer_of(registration: Registration, by_urn: dict[str, Registration]) -> str | None:
@@ -70,6 +71,18 @@ def resource_entry(registration: Registration, layer: str | None) -> dict[str, A
     }
 
 
+def _same_object(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal desired state, ignoring the server-side fields the simulated API server adds."""
+
+    def desired(obj: dict[str, Any]) -> dict[str, Any]:
+        obj = copy.deepcopy(obj)
+        for field in ("uid", "resourceVersion"):
+            obj.get("metadata", {}).pop(field, None)
+        return obj
+
+    return desired(a) == desired(b)
+
+
 def default_provider_violations(registrations: list[Registration], disabled: list[str]) -> list[str]:
     """Resources that `pulumi up` would refuse: no explicit provider while the stack disables the default one.
 
@@ -94,6 +107,19 @@ def finish(result: PlanResult, *, root: Path) -> None:
     result.warnings += default_provider_violations(result.registrations, result.disabled_default_providers)
 
     objects = [kubernetes_object(r) for r in result.registrations if r.custom and is_kubernetes_object(r.type)]
+    if any(r.type == USER_SPACE_TYPE for r in result.registrations):
+        # What the runtime will create from the GitOps Resources, compiled against the core kernel's context.
+        from user_space.plan_objects import compiled_plan_objects
+
+        managed = {object_key(o): o for o in objects}
+        for compiled in compiled_plan_objects(result.config, objects, root):
+            owner = managed.get(object_key(compiled))
+            if owner is None:
+                objects.append(compiled)
+            elif not _same_object(owner, compiled):
+                result.warnings.append(
+                    "the runtime would rewrite an object Pulumi manages: " + "/".join(object_key(compiled))
+                )
     result.kubernetes = sorted(objects, key=object_key)
 
     from policy.rules import evaluate

@@ -12,6 +12,7 @@ import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
+from core_kernel.context import PlatformContext
 from user_space.specs import UserSpaceSpec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +54,7 @@ def build(manifests: str, root: Path = ROOT) -> list[dict]:
         from user_space.layer import UserSpace
 
         provider = k8s.Provider("k8s", kubeconfig="apiVersion: v1\nkind: Config\n")
-        UserSpace("user-space", UserSpaceSpec(manifests=manifests), provider, "dev", root)
+        UserSpace("user-space", UserSpaceSpec(manifests=manifests), provider, "dev", root, context=PlatformContext.sample())
 
     def run() -> list[dict]:
         monitor = _Monitor()

@@ -84,7 +84,9 @@ def test_custom_stack_shadows_and_extends_registry():
     wf = {"name": "hi", "version": "v1", "type": "workflow", "workspace": "lab",
           "workflow": {"dag": [{"name": "say", "spec": {"stack": "hello:1.0", "compute": "runnable-default"}}]}}
     result = compile_resources([custom, wf], CTX)
-    assert result.errors == [] and result.unsupported == []
+    assert result.errors == []
+    # The sample context has runner identities for public/retail/sandbox only; `lab` is told it has none.
+    assert [(u.resource_id, "no cloud identity" in u.reason) for u in result.unsupported] == [("workspace:lab", True)]
     config = next(o for o in result.objects if o["kind"] == "ConfigMap" and o["metadata"]["namespace"] == "lab")
     assert config["data"] == {"hello.txt": "hi hi in lab"}
     (argo,) = [o for o in result.objects if o["kind"] == "Workflow"]

@@ -170,6 +170,14 @@ def _sort_key(o: dict[str, Any]) -> tuple:
     return (rank, meta.get("namespace", ""), kind, meta.get("name", ""))
 
 
+def declared_workspaces(resources: Iterable[Any]) -> list[str]:
+    """Every workspace these Resources need a namespace for, bundle members and bundle workspaces included,
+    plus the instance-level one. Needs no context: the layers below provision namespaces and identities
+    from it before the platform context exists."""
+    items, _, bundle_workspaces = _expand_bundles([as_res(r) for r in resources])
+    return sorted({res.workspace for res in items} | set(bundle_workspaces) | {INSTANCE_WORKSPACE})
+
+
 def compile_resources(resources: Iterable[Any], context: PlatformContext) -> CompileResult:
     items = sorted((as_res(r) for r in resources), key=lambda r: (r.type, r.workspace, r.name))
     items, member_notes, bundle_workspaces = _expand_bundles(items)

@@ -10,11 +10,10 @@ and `spark` (the Spark driver: manages its executor pods).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from core_kernel.context import PlatformContext
-from user_space.compiler.common import LABEL_PREFIX, MANAGED_BY, Unsupported, label_value
+from user_space.compiler.common import INSTANCE_WORKSPACE, LABEL_PREFIX, MANAGED_BY, Unsupported, label_value
 from user_space.compiler.index import Index
 
 RUNNER = "dataos-runner"
@@ -31,16 +30,6 @@ def _meta(name: str, workspace: str, extra: dict[str, str] | None = None, cluste
     return meta
 
 
-def cloud_identity(ctx: PlatformContext, workspace: str) -> str | None:
-    """The cloud identity a workspace's runner binds to, when the context lets us name it."""
-    if ctx.cloud == "aws":
-        for db in ctx.databases.values():
-            match = re.match(r"arn:aws[a-z-]*:[a-z-]+:[a-z0-9-]*:(\d{12}):", db.admin_secret_ref)
-            if match:
-                return f"arn:aws:iam::{match.group(1)}:role/{ctx.cluster_name}-ws-{workspace}"
-    return None
-
-
 def _rule(groups: list[str], resources: list[str], verbs: list[str]) -> dict[str, Any]:
     return {"apiGroups": groups, "resources": resources, "verbs": verbs}
 
@@ -51,6 +40,10 @@ def workspace_objects(idx: Index, workspace: str, extra_labels: dict[str, str] |
     level = ctx.workspaces.pod_security
     ns_labels = {f"pod-security.kubernetes.io/{mode}": level for mode in ("enforce", "audit", "warn")}
     ns_labels.update({f"pod-security.kubernetes.io/{mode}-version": "latest" for mode in ("enforce",)})
+    # The labels the core kernel selects on: platform services admit workspace traffic, the Gateway admits routes.
+    ns_labels.update(ctx.workspaces.namespace_labels)
+    if ctx.gateway is not None:
+        ns_labels.update(ctx.gateway.route_namespace_labels)
     ns_labels.update({k: label_value(v) for k, v in (extra_labels or {}).items()})
     out: list[dict[str, Any]] = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(workspace, workspace, ns_labels, cluster=True)},
@@ -60,12 +53,12 @@ def workspace_objects(idx: Index, workspace: str, extra_labels: dict[str, str] |
          "spec": {"limits": ctx.workspaces.limit_range}},
     ]
     runner_meta = _meta(RUNNER, workspace)
-    identity = cloud_identity(ctx, workspace)
-    if identity:
-        runner_meta["annotations"] = {ctx.workspaces.identity_annotation_key: identity}
-    else:
-        idx.notes.append(Unsupported(f"workspace:{workspace}", f"no cloud identity can be named for a {ctx.cloud} "
-                                     "workspace from the platform context; the runner has no identity annotation"))
+    identity = ctx.identity_for(workspace, RUNNER)
+    if identity is not None:
+        runner_meta["annotations"] = {ctx.workspaces.identity_annotation_key: identity.principal}
+    elif workspace != INSTANCE_WORKSPACE:
+        idx.notes.append(Unsupported(f"workspace:{workspace}", "the platform context has no cloud identity for this "
+                                     "workspace's runner; its pods get no cloud access"))
     out.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": runner_meta,
                 "automountServiceAccountToken": False})
     for role, cluster_role in (("developers", "edit"), ("viewers", "view")):
