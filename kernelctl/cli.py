@@ -229,6 +229,8 @@ def render(
             outcome = render_cmd.render(paths, context)
         except FileNotFoundError as exc:
             raise Fail(str(exc), code=2) from None
+        except LookupError as exc:  # the stack's plan has no platform context (core kernel off)
+            raise Fail(str(exc)) from None
         for line in outcome.invalid:
             err.print(line, markup=False, highlight=False)
         for line in outcome.errors:
@@ -240,7 +242,9 @@ def render(
         if out_dir is None:
             sys.stdout.write(render_cmd.to_yaml_stream(outcome.objects))
         else:
-            written = render_cmd.write_files(outcome.objects, out_dir)
+            from kernelctl.manifests import write_manifests
+
+            written = write_manifests(outcome.objects, out_dir)
             out.print(f"wrote {len(written)} objects to {out_dir}", markup=False)
 
     run_guarded(debug, body)

@@ -59,20 +59,3 @@ def to_yaml_stream(objects: list[dict[str, Any]]) -> str:
     return "".join("---\n" + dump_yaml(o) for o in objects)
 
 
-def file_name(obj: dict[str, Any]) -> str:
-    meta = obj.get("metadata", {})
-    group = obj["apiVersion"].split("/")[0] if "/" in obj["apiVersion"] else "core"
-    parts = [meta.get("namespace") or "_cluster", f"{obj['kind'].lower()}.{group}", meta.get("name", "")]
-    return "__".join(parts) + ".yaml"
-
-
-def write_files(objects: list[dict[str, Any]], out_dir: Path) -> list[Path]:
-    from user_space.plan_objects import dump_yaml
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for obj in objects:
-        path = out_dir / file_name(obj)
-        path.write_text(dump_yaml(obj), encoding="utf-8")
-        written.append(path)
-    return written

@@ -5,6 +5,7 @@ the wiring, `kernelctl` and the Pulumi component share one reading of the folder
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from user_space.compiler.common import INSTANCE_WORKSPACE, manifest_view
 from user_space.compiler.database import inline_includes
 from user_space.compiler.workspace import RUNNER
 from user_space.crds import GROUP, VERSION
-from user_space.model import load_paths
+from user_space.model import LoadedResource, load_paths
 from user_space.model.registry import MODELS
 from user_space.specs import UserSpaceSpec
 
@@ -26,9 +27,18 @@ class InvalidManifests(Exception):
         self.lines = lines
 
 
-def manifest_resources(folder: Path) -> list[dict[str, Any]]:
-    """(validated) manifest views of every Resource under `folder`; raises InvalidManifests."""
-    loaded = load_paths([str(folder)])
+@dataclass
+class LoadedFolder:
+    """Manifests as loaded: the validated Resources' views, and one line per problem."""
+
+    loaded: list[LoadedResource]
+    views: list[dict[str, Any]]
+    problems: list[str]  # `FILE:LINE type/name: field.path: message`, as `kernelctl validate` prints them
+
+
+def load_manifests(paths: list[str | Path]) -> LoadedFolder:
+    """Load, validate and prepare manifests (Database migration folders inlined next to their manifest)."""
+    loaded = load_paths([str(p) for p in paths])
     problems: list[str] = []
     views: list[dict[str, Any]] = []
     for item in loaded:
@@ -41,13 +51,19 @@ def manifest_resources(folder: Path) -> list[dict[str, Any]]:
         if view.get("type") == "database":
             try:
                 view = inline_includes(view, Path(item.file).parent)
-            except OSError as exc:
+            except (OSError, UnicodeDecodeError) as exc:
                 problems.append(f"{item.file}:{item.line} database/{item.name}: database.migrate.includes: {exc}")
                 continue
         views.append(view)
-    if problems:
-        raise InvalidManifests(problems)
-    return sorted(views, key=lambda v: (v["type"], v.get("workspace") or "", v["name"]))
+    return LoadedFolder(loaded, sorted(views, key=lambda v: (v["type"], v.get("workspace") or "", v["name"])), problems)
+
+
+def manifest_resources(folder: Path) -> list[dict[str, Any]]:
+    """The validated manifest views of every Resource under `folder`; raises InvalidManifests."""
+    result = load_manifests([folder])
+    if result.problems:
+        raise InvalidManifests(result.problems)
+    return result.views
 
 
 def custom_resource_body(view: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Compiled objects of a stack's GitOps folder, for `kernelctl plan` and `kernelctl render`. No Pulumi import.
 
 `load_and_compile(paths, context)` loads manifests (as `kernelctl validate` does), inlines Database
-migration folders next to their manifests, and compiles. `compiled_plan_objects(stack_config,
+migration folders next to their manifests, and compiles. `compiled_plan_objects(spec,
 kubernetes_objects, root)` finds the core kernel's `platform-context` ConfigMap among the plan's objects and
 compiles the stack's manifests folder (`cloud-kernel:userSpace.manifests`) against it.
 """
@@ -16,33 +16,18 @@ import yaml
 
 from core_kernel.context import CONTEXT_CONFIGMAP, CONTEXT_KEY, PLATFORM_NAMESPACE, PlatformContext
 from user_space.compiler import CompileResult, compile_resources
-from user_space.compiler.common import manifest_view
-from user_space.compiler.database import inline_includes
-from user_space.model import FieldError, LoadedResource, load_paths
-
-
-class ManifestError(Exception):
-    """Invalid manifests: `lines` are `FILE:LINE type/name: path: message`, one per problem."""
-
-    def __init__(self, lines: list[str]):
-        super().__init__("invalid Resource manifests:\n" + "\n".join(lines))
-        self.lines = lines
+from user_space.gitops import InvalidManifests, LoadedFolder, load_manifests
+from user_space.specs import UserSpaceSpec
 
 
 @dataclass
 class Loaded:
-    loaded: list[LoadedResource]
+    folder: LoadedFolder
     result: CompileResult = field(default_factory=CompileResult)
 
     @property
     def invalid(self) -> list[str]:
-        lines = []
-        for item in self.loaded:
-            for error in item.errors:
-                where = f"{item.file}:{error.line or item.line}"
-                what = f"{item.type or '?'}/{item.name or '?'}"
-                lines.append(f"{where} {what}: {error.path or '(document)'}: {error.message}")
-        return lines
+        return self.folder.problems
 
 
 def context_from_objects(objects: list[dict[str, Any]]) -> PlatformContext:
@@ -57,48 +42,31 @@ def context_from_objects(objects: list[dict[str, Any]]) -> PlatformContext:
                       "(is the core kernel enabled in this stack?)")
 
 
-def views(loaded: list[LoadedResource]) -> list[dict[str, Any]]:
-    out = []
-    for item in loaded:
-        if item.resource is None:
-            continue
-        view = manifest_view(item.resource)
-        if view.get("type") == "database":
-            try:
-                view = inline_includes(view, Path(item.file).parent)
-            except (FileNotFoundError, OSError, UnicodeDecodeError) as exc:
-                item.errors.append(FieldError("database.migrate.includes", str(exc), item.line))
-                continue
-        out.append(view)
-    return out
-
-
 def load_and_compile(paths: list[str | Path], context: PlatformContext) -> Loaded:
-    loaded = Loaded(load_paths([str(p) for p in paths]))
+    loaded = Loaded(load_manifests(paths))
     if not loaded.invalid:
-        resources = views(loaded.loaded)
-        if not loaded.invalid:
-            loaded.result = compile_resources(resources, context)
+        loaded.result = compile_resources(loaded.folder.views, context)
     return loaded
 
 
-def compiled_plan_objects(stack_config: Any, kubernetes_objects: list[dict[str, Any]], root: Path) -> list[dict[str, Any]]:
+def compiled_plan_objects(
+    spec: UserSpaceSpec, kubernetes_objects: list[dict[str, Any]], root: Path
+) -> list[dict[str, Any]]:
     """Objects compiled from the stack's manifests folder; [] when user space is disabled.
 
-    Raises ManifestError for invalid manifests, and `user_space.compiler.CompileFailed` for compile errors.
+    Raises InvalidManifests for invalid manifests, and `user_space.compiler.CompileFailed` for compile errors.
     """
     from user_space.compiler import CompileFailed
 
-    spec = getattr(stack_config, "user_space", None) or getattr(stack_config, "userSpace", None)
-    if spec is not None and not getattr(spec, "enabled", True):
+    if not spec.enabled:
         return []
-    folder = Path(root) / (getattr(spec, "manifests", None) or "examples/workspaces")
-    if not folder.exists():
-        raise FileNotFoundError(f"user space manifests folder {folder} does not exist")
+    folder = Path(root) / spec.manifests
+    if not folder.is_dir():
+        raise InvalidManifests([f"{folder}: the user space manifests folder does not exist (cloud-kernel:userSpace.manifests)"])
     context = context_from_objects(kubernetes_objects)
     loaded = load_and_compile([folder], context)
     if loaded.invalid:
-        raise ManifestError(loaded.invalid)
+        raise InvalidManifests(loaded.invalid)
     if loaded.result.errors:
         raise CompileFailed(loaded.result.errors)
     return loaded.result.objects

@@ -112,7 +112,7 @@ def finish(result: PlanResult, *, root: Path) -> None:
         from user_space.plan_objects import compiled_plan_objects
 
         managed = {object_key(o): o for o in objects}
-        for compiled in compiled_plan_objects(result.config, objects, root):
+        for compiled in compiled_plan_objects(result.config.user_space, objects, root):
             owner = managed.get(object_key(compiled))
             if owner is None:
                 objects.append(compiled)

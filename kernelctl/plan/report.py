@@ -10,10 +10,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rich.console import Console
 from rich.table import Table
 
+from kernelctl.manifests import write_manifests
 from kernelctl.plan.assemble import LAYER_ORDER
 from kernelctl.plan.runner import PlanResult
 
@@ -36,13 +36,6 @@ def plan_json(result: PlanResult) -> str:
     return json.dumps(plan_document(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def manifest_path(obj: dict[str, Any]) -> Path:
-    metadata = obj.get("metadata", {})
-    folder = metadata.get("namespace") or "_cluster"
-    group = obj.get("apiVersion", "").split("/")[0] if "/" in obj.get("apiVersion", "") else "core"
-    return Path(folder) / f"{obj.get('kind', 'Object').lower()}.{group}-{metadata.get('name', 'unnamed')}.yaml"
-
-
 def write_plan(result: PlanResult, out_dir: Path) -> None:
     """Write everything into a temporary folder first, then swap it in: a failed write leaves the old plan."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -51,14 +44,7 @@ def write_plan(result: PlanResult, out_dir: Path) -> None:
         (staging / "plan.json").write_text(plan_json(result), encoding="utf-8")
         manifests = staging / "manifests"
         manifests.mkdir()
-        seen: set[Path] = set()
-        for obj in result.kubernetes:
-            path = manifest_path(obj)
-            if path in seen:
-                raise ValueError(f"two Kubernetes objects would be written to {path}")
-            seen.add(path)
-            (manifests / path).parent.mkdir(parents=True, exist_ok=True)
-            (manifests / path).write_text(yaml.safe_dump(obj, sort_keys=False), encoding="utf-8")
+        write_manifests(result.kubernetes, manifests)
         old_manifests = out_dir / "manifests"
         if old_manifests.exists():
             shutil.rmtree(old_manifests)

@@ -13,8 +13,8 @@ import yaml
 from core_kernel.context import PlatformContext
 from tests.support.k8s_validation import validate_object
 from user_space.compiler import compile_resources
-from user_space.model import load_paths
-from user_space.plan_objects import load_and_compile, views
+from user_space.gitops import load_manifests
+from user_space.plan_objects import load_and_compile
 
 CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "dataos-examples"
 CTX = PlatformContext.sample()
@@ -46,13 +46,10 @@ def embedded(obj: dict) -> list[dict]:
 def conformance_results() -> dict[str, object]:
     results = {}
     for path in sorted(CONFORMANCE.glob("*.yaml")):
-        loaded = load_paths([path])
-        if any(item.errors for item in loaded):
+        folder = load_manifests([path])
+        if folder.problems:
             continue
-        vs = views(loaded)
-        if any(item.errors for item in loaded):
-            continue
-        results[path.name] = compile_resources(vs, CTX)
+        results[path.name] = compile_resources(folder.views, CTX)
     return results
 
 

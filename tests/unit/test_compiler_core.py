@@ -12,7 +12,8 @@ from core_kernel.context import PlatformContext
 from user_space.compiler import CompileFailed, compile, compile_resources
 from user_space.compiler.pods import quantity, resources_for
 from user_space.compiler.stacks import StackRegistry, UnknownStack, UnsupportedStack, render_template
-from user_space.plan_objects import load_and_compile, views
+from user_space.gitops import load_manifests
+from user_space.plan_objects import load_and_compile
 from user_space.model import load_paths
 
 CTX = PlatformContext.sample()
@@ -21,9 +22,9 @@ EXAMPLES = "examples/workspaces"
 
 @pytest.fixture(scope="module")
 def example_views():
-    loaded = load_paths([EXAMPLES])
-    assert all(not item.errors for item in loaded), [item.errors for item in loaded if item.errors]
-    return views(loaded)
+    folder = load_manifests([EXAMPLES])
+    assert folder.problems == []
+    return folder.views
 
 
 def test_examples_compile_without_errors_or_unsupported(example_views):
