@@ -66,3 +66,22 @@ def test_invalid_stack_exits_2_without_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "stacks/Pulumi.broken.yaml: cloud-kernel:cloud.nodePools.batch.maxSize:" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_graph_shows_three_layers_and_cross_layer_edges(stack_plan, tmp_path: Path) -> None:
+    from kernelctl.plan.graph import mermaid
+
+    chart = mermaid(stack_plan("dev-aws"))
+    for layer in ('subgraph cloud_kernel["Cloud kernel"]', 'subgraph core_kernel["Core kernel"]', 'subgraph user_space["User space"]'):
+        assert layer in chart
+    ids = {line.split("[")[0].strip(): line for line in chart.splitlines() if '["' in line and "subgraph" not in line}
+    edges = [line.strip().split(" --> ") for line in chart.splitlines() if " --> " in line]
+    assert edges and all(a in ids and b in ids for a, b in edges)
+    # The core kernel waits for the cloud kernel's nodes: some edge goes from a cloud component to a core one.
+    cloud = {n for n, line in ids.items() if "CloudKernel" in line or "NodePool" in line or "ClusterAddons" in line}
+    core = {n for n, line in ids.items() if any(k in line for k in ("CertManager", "Monitoring", "Workflows", "Namespaces"))}
+    assert any(a in cloud and b in core for a, b in edges)
+    out = tmp_path / "graph.mmd"
+    proc = subprocess.run([*KERNELCTL, "graph", "--stack", "dev-aws", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text() == chart
