@@ -89,8 +89,8 @@ class Gateway(Fact):
     name: str
     namespace: str
     class_name: str
-    https_listener: str  # sectionName of the TLS listener for `*.<domain>`
-    hostname: str  # "*.<domain>"
+    https_listener: str  # sectionName of the TLS listener workspace routes attach to
+    hostname: str  # that listener's hostname: "<domain>" (routes use `<domain>/<path>`)
     # Labels a namespace needs for its HTTPRoutes to attach to the HTTPS listener.
     route_namespace_labels: dict[str, str] = Field(default_factory=lambda: {"cloud-kernel.io/gateway-access": "true"})
     # Labels of the Envoy proxy pods: a workspace's NetworkPolicy allows ingress from these.
@@ -303,7 +303,7 @@ class PlatformContext(Fact):
                 namespace=naming.NAMESPACES["gateway"],
                 class_name=naming.GATEWAY_CLASS_NAME,
                 https_listener=naming.GATEWAY_HTTPS_LISTENER,
-                hostname=f"*.{domain}",
+                hostname=domain,
             ),
             certificates=Certificates(cluster_issuer=naming.CLUSTER_ISSUER_NAME),
             storage=Storage(

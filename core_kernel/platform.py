@@ -90,7 +90,7 @@ def build_context(spec: CoreKernelSpec, environment: str, facts: ClusterFacts) -
             namespace=ns["gateway"],
             class_name=naming.GATEWAY_CLASS_NAME,
             https_listener=naming.GATEWAY_HTTPS_LISTENER,
-            hostname=f"*.{spec.domain}",
+            hostname=spec.domain,
         )
         if spec.gateway.enabled
         else None,

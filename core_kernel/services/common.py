@@ -170,7 +170,7 @@ def apply_object(resource_name: str, obj: dict[str, Any], opts: pulumi.ResourceO
 def http_route(
     name: str, namespace: str, hostname: str, service: str, port: int
 ) -> dict[str, Any]:
-    """An HTTPRoute on the platform Gateway's HTTPS listener for one platform service."""
+    """An HTTPRoute on the platform Gateway's `*.<domain>` HTTPS listener for one platform service."""
     return {
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "HTTPRoute",
@@ -182,7 +182,7 @@ def http_route(
                     "kind": "Gateway",
                     "name": naming.GATEWAY_NAME,
                     "namespace": naming.NAMESPACES["gateway"],
-                    "sectionName": naming.GATEWAY_HTTPS_LISTENER,
+                    "sectionName": naming.GATEWAY_HOSTS_LISTENER,
                 }
             ],
             "hostnames": [hostname],

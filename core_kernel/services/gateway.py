@@ -1,5 +1,5 @@
 """Envoy Gateway: the controller, an EnvoyProxy template, the GatewayClass and the platform Gateway for
-`*.<domain>` with its TLS certificate from the `platform` ClusterIssuer."""
+`<domain>` (workspace routes) and `*.<domain>` (platform UIs), with its TLS certificate from the `platform` ClusterIssuer."""
 
 from __future__ import annotations
 
@@ -133,23 +133,31 @@ def gateway_objects(spec: CoreKernelSpec, cloud: str, replicas: int, prod: bool)
                         "port": 80,
                         "allowedRoutes": {"namespaces": {"from": "Same"}},
                     },
-                    {
-                        "name": naming.GATEWAY_HTTPS_LISTENER,
-                        "protocol": "HTTPS",
-                        "port": 443,
-                        "hostname": f"*.{spec.domain}",
-                        "tls": {
-                            "mode": "Terminate",
-                            "certificateRefs": [{"group": "", "kind": "Secret", "name": naming.GATEWAY_TLS_SECRET}],
-                        },
-                        # Only namespaces the platform marks may attach routes (no hostname hijacking).
-                        "allowedRoutes": {
-                            "namespaces": {
-                                "from": "Selector",
-                                "selector": {"matchLabels": {GATEWAY_ACCESS_LABEL: "true"}},
-                            }
-                        },
-                    },
+                    # Two HTTPS listeners with the one certificate: a wildcard listener hostname never
+                    # matches the bare domain, and workspace routes live on `<domain>/<path>`.
+                    *(
+                        {
+                            "name": listener,
+                            "protocol": "HTTPS",
+                            "port": 443,
+                            "hostname": hostname,
+                            "tls": {
+                                "mode": "Terminate",
+                                "certificateRefs": [{"group": "", "kind": "Secret", "name": naming.GATEWAY_TLS_SECRET}],
+                            },
+                            # Only namespaces the platform marks may attach routes (no hostname hijacking).
+                            "allowedRoutes": {
+                                "namespaces": {
+                                    "from": "Selector",
+                                    "selector": {"matchLabels": {GATEWAY_ACCESS_LABEL: "true"}},
+                                }
+                            },
+                        }
+                        for listener, hostname in (
+                            (naming.GATEWAY_HTTPS_LISTENER, spec.domain),
+                            (naming.GATEWAY_HOSTS_LISTENER, f"*.{spec.domain}"),
+                        )
+                    ),
                 ],
             },
         },

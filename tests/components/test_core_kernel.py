@@ -264,7 +264,7 @@ def test_platform_context_is_published_and_matches_the_component_output():
     assert ctx.environment == "prod" and ctx.cloud == "aws" and ctx.cluster_name == "ck-prod"
     assert ctx.databases["platform"].port == 5432
     assert ctx.catalog.warehouses == {"curated": "s3://ck-prod-curated", "raw": "s3://ck-prod-raw"}
-    assert ctx.gateway.hostname == "*.dev.data.example.com"
+    assert ctx.gateway.hostname == "dev.data.example.com"
     assert ctx.node_pools["gpu"].tolerations()[0]["key"] == "nvidia.com/gpu"
     assert ctx.storage.shared_class == "shared"
     assert ctx.workspaces.identity_annotation_key == "eks.amazonaws.com/role-arn"
