@@ -38,10 +38,16 @@ def secret_objects(idx: Index, res: Res, name: str, namespace: str) -> list[dict
         if len(refs) != len(data):
             raise CompileError(res.resource_id, "mix of secretmanager: references and literal values; use one form")
         store = require(idx.context.secret_store, res, "External Secrets (secretmanager: references)")
+        target: dict[str, Any] = {"name": name, "creationPolicy": "Owner", "deletionPolicy": "Delete"}
+        if block.get("type", "key-value") == "key-value-properties":
+            # The `secret.properties` blob `consumptionType: propFile` mounts, rendered by External Secrets
+            # from the fetched keys (merged with them, so each key stays readable on its own too).
+            target["template"] = {"engineVersion": "v2", "mergePolicy": "Merge", "data": {
+                PROPERTIES_KEY: "".join(f"{k}={{{{ .{k} }}}}\n" for k in sorted(refs))}}
         return [obj("external-secrets.io/v1", "ExternalSecret", meta, spec={
             "refreshInterval": "1h",
             "secretStoreRef": {"kind": store.kind, "name": store.name},
-            "target": {"name": name, "creationPolicy": "Owner", "deletionPolicy": "Delete"},
+            "target": target,
             "data": [{"secretKey": k, "remoteRef": {"key": store.prefix + v.split("#")[0],
                                                     **({"property": v.split("#", 1)[1]} if "#" in v else {})}}
                      for k, v in sorted(refs.items())],

@@ -118,7 +118,9 @@ def network_policies(ctx: PlatformContext, workspace: str, needs: set[str]) -> l
     if "ingress" in needs and ctx.gateway is not None:
         out.append(policy("allow-gateway", {
             "podSelector": {"matchLabels": {"app.kubernetes.io/component": "service"}},
-            "policyTypes": ["Ingress"], "ingress": [{"from": [_ns(ctx.gateway.namespace)]}]}))
+            "policyTypes": ["Ingress"], "ingress": [{"from": [{
+                **_ns(ctx.gateway.namespace),
+                "podSelector": {"matchLabels": dict(sorted(ctx.gateway.proxy_pod_labels.items()))}}]}]}))
     if "postgres" in needs and ctx.databases:
         ports = sorted({db.port for db in ctx.databases.values()})
         out.append(policy("allow-postgres", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
