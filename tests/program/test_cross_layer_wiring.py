@@ -12,12 +12,6 @@ resolve); each helper has a synthetic negative test that breaks one reference on
 A few labels are set by third-party charts and controllers, not by this repository; they are written down
 here (`ENVOY_PROXY_POD_LABELS`, `CHART_SERVICES`, `KUBE_MGMT_*`, ...) from the upstream sources of the
 pinned versions and cannot be verified offline.
-
-Known open mismatch (reported, xfail): the example Lakehouse `examples/workspaces/retail/lakehouse.yaml`
-names a fixed bucket (`cloud-kernel-dev-curated-123456789012`, the sample context's) that is no lakehouse
-bucket of any stack and brings no credential, so the catalog could not write its warehouse. Fixing it
-needs a way for GitOps manifests to name a platform bucket per stack (e.g. `${...}` variables the layer
-provides), which is a feature, not a wiring fix.
 """
 
 from __future__ import annotations
@@ -864,9 +858,14 @@ def lakehouse_problems(objects: list[Obj], bucket_names: set[str]) -> list[str]:
             continue
         request = json.loads(body)
         bucket = (request.get("storage-profile") or {}).get("bucket")
-        if bucket not in bucket_names and not request.get("storage-credential"):
-            problems.append(f"{ref(cm)}: warehouse {request.get('warehouse-name')!r} is on bucket {bucket!r}, which is "
-                            f"not a lakehouse bucket of this stack ({sorted(bucket_names)}), and has no storage credential")
+        credential = request.get("storage-credential") or {}
+        if bucket in bucket_names:
+            continue
+        where = f"{ref(cm)}: warehouse {request.get('warehouse-name')!r} is on bucket {bucket!r}, which is not a lakehouse bucket of this stack ({sorted(bucket_names)})"
+        if not credential:
+            problems.append(f"{where}, and has no storage credential")
+        elif credential.get("credential-type") == "aws-system-identity":
+            problems.append(f"{where}, yet it uses the catalog's identity, which may only reach the stack's buckets")
     return problems
 
 
@@ -875,8 +874,7 @@ def test_lakehouse_warehouses_sit_on_a_bucket_of_the_stack(stack_plan, stack: st
     plan = stack_plan(stack)
     buckets = {b["bucket"] for b in (plan.outputs.get("lakehouse") or {}).values()}
     problems = lakehouse_problems(plan.kubernetes, buckets)
-    if problems:  # see the module docstring: the example Lakehouse names a bucket of the sample context
-        pytest.xfail(_fail(problems))
+    assert not problems, _fail(problems)
 
 
 # ----- negative tests: each helper reports a deliberately broken reference --------------------------------

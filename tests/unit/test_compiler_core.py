@@ -169,3 +169,24 @@ def test_compute_maps_to_workload_pool_without_general():
     assert template["nodeSelector"] == {"cloud-kernel.io/pool": "batch"}
     assert template["tolerations"] == [{"key": "cloud-kernel.io/spot", "effect": "NoSchedule", "operator": "Equal",
                                         "value": "true"}]
+
+
+def test_lakehouse_bucket_named_after_a_platform_key_uses_that_bucket_and_the_catalog_identity():
+    import json as _json
+
+    def lakehouse(bucket: str) -> dict:
+        return {"name": "lh", "version": "v1alpha", "type": "lakehouse", "workspace": "retail",
+                "lakehouse": {"type": "iceberg", "compute": "runnable-default",
+                              "iceberg": {"storage": {"type": "s3", "s3": {"bucket": bucket, "relativePath": "/x"}}}}}
+
+    def warehouse_request(bucket: str) -> dict:
+        objects = compile_resources([lakehouse(bucket)], CTX).objects
+        (cm,) = [o for o in objects if o["kind"] == "ConfigMap" and "warehouse.json" in o.get("data", {})]
+        return _json.loads(cm["data"]["warehouse.json"])
+
+    platform = warehouse_request("raw")  # a key of the sample context's lakehouse buckets
+    assert platform["storage-profile"]["bucket"] == CTX.lakehouse["raw"].split("://", 1)[1].split("/")[0]
+    assert platform["storage-credential"]["credential-type"] == "aws-system-identity"
+    foreign = warehouse_request("someone-elses-bucket")
+    assert foreign["storage-profile"]["bucket"] == "someone-elses-bucket"
+    assert "storage-credential" not in foreign

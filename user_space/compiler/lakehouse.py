@@ -25,10 +25,16 @@ def lakehouse_depot_name(res: Res) -> str:
     return storage.get("depotName") or f"{res.name}0{res.workspace}0storage".replace("-", "")
 
 
-def _bucket(res: Res) -> tuple[str, dict[str, Any]]:
+def _bucket(idx: Index, res: Res) -> tuple[str, dict[str, Any]]:
+    """The storage block; a bucket named after a key of `cloud-kernel:cloud.lakehouse` (e.g. `lake`) means that
+    platform bucket in whatever stack compiles it, so one GitOps folder serves every environment."""
     storage = ((res.block.get("iceberg") or {}).get("storage") or {})
     stype = str(storage.get("type", "s3")).lower()
-    return stype, storage.get(stype) or {}
+    block = dict(storage.get(stype) or {})
+    platform_uri = idx.context.lakehouse.get(str(block.get("bucket", "")))
+    if platform_uri is not None:
+        block["bucket"] = platform_uri.split("://", 1)[-1].split("/")[0]
+    return stype, block
 
 
 def warehouse_name(res: Res) -> str:
@@ -36,7 +42,7 @@ def warehouse_name(res: Res) -> str:
 
 
 def lakehouse_depot(idx: Index, res: Res) -> tuple[str, dict[str, Any]]:
-    stype, bucket = _bucket(res)
+    stype, bucket = _bucket(idx, res)
     storage = ((res.block.get("iceberg") or {}).get("storage") or {})
     catalog = idx.context.catalog
     connection = {**{k: v for k, v in sorted(bucket.items())}, "catalog": "iceberg-rest",
@@ -50,7 +56,7 @@ def lakehouse_depot(idx: Index, res: Res) -> tuple[str, dict[str, Any]]:
 
 
 def storage_profile(idx: Index, res: Res) -> dict[str, Any]:
-    stype, bucket = _bucket(res)
+    stype, bucket = _bucket(idx, res)
     prefix = str(bucket.get("relativePath", "")).strip("/")
     if stype == "s3":
         profile = {"type": "s3", "bucket": bucket.get("bucket"), "region": bucket.get("region", idx.context.region),
