@@ -275,42 +275,26 @@ class PlatformContext(Fact):
         """A realistic context for an AWS stack in eu-west-1, with every core service on.
 
         `kernelctl render` uses it to compile manifests without a stack or a cloud; the compiler's golden
-        tests use it too, so change it only on purpose (the goldens will show the diff). The values match
-        what `CoreKernel` publishes for `stacks/Pulumi.<environment>-aws.yaml`-like settings: node pools
+        tests use it too, so change it only on purpose (the goldens will show the diff). It is exactly what
+        `CoreKernel` publishes (`platform.build_context`) for these cloud facts: node pools
         `system`, `general` and a tainted `gpu` pool, volume classes `standard` (default), `fast` and
         `shared` (RWX), lakehouse buckets `raw` and `curated`, one Postgres instance `platform`.
         """
-        from core_kernel.scheduling import (  # local import: scheduling is pure too, but imports this module
-            PRIORITY_CLASSES,
-            workspace_limit_range_limits,
-            workspace_resource_quota_hard,
-        )
-        from core_kernel import naming
+        # Local imports: platform builds contexts from this module's models.
+        from core_kernel.platform import ClusterFacts, build_context
+        from core_kernel.specs import CoreKernelSpec
 
-        domain = f"{environment}.data.example.com"
         account = "123456789012"
         cluster = f"cloud-kernel-{environment}"
-        return cls(
-            environment=environment,
+        buckets = {"curated": f"s3://{cluster}-curated-{account}", "raw": f"s3://{cluster}-raw-{account}"}
+        facts = ClusterFacts(
             cloud="aws",
             region="eu-west-1",
             cluster_name=cluster,
             kubernetes_version="1.33",
-            domain=domain,
-            namespaces=dict(naming.NAMESPACES),
-            gateway=Gateway(
-                name=naming.GATEWAY_NAME,
-                namespace=naming.NAMESPACES["gateway"],
-                class_name=naming.GATEWAY_CLASS_NAME,
-                https_listener=naming.GATEWAY_HTTPS_LISTENER,
-                hostname=domain,
-            ),
-            certificates=Certificates(cluster_issuer=naming.CLUSTER_ISSUER_NAME),
-            storage=Storage(
-                default_class="standard",
-                classes={"standard": "standard", "fast": "fast", "shared": "shared"},
-                shared_class="shared",
-            ),
+            storage_classes={"standard": "standard", "fast": "fast", "shared": "shared"},
+            default_storage_class="standard",
+            shared_storage_class="shared",
             node_pools={
                 "system": NodePool(
                     name="system",
@@ -318,77 +302,36 @@ class PlatformContext(Fact):
                     labels={"cloud-kernel.io/pool": "system"},
                     taints=[Taint(key="cloud-kernel.io/system", value="true", effect="NoSchedule")],
                 ),
-                "general": NodePool(
-                    name="general", machine="general-large", labels={"cloud-kernel.io/pool": "general"}
-                ),
+                "general": NodePool(name="general", machine="general-large", labels={"cloud-kernel.io/pool": "general"}),
                 "gpu": NodePool(
                     name="gpu",
                     machine="general-xlarge",
                     labels={"cloud-kernel.io/pool": "gpu"},
                     taints=[Taint(key="nvidia.com/gpu", value="present", effect="NoSchedule")],
                     gpu=True,
-                    spot=False,
                 ),
             },
             databases={
-                "platform": Database(
-                    host=f"{cluster}-platform.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com",
-                    port=5432,
-                    engine_version="16",
-                    admin_username="kernel_admin",
-                    admin_secret_ref=(
-                        f"arn:aws:secretsmanager:eu-west-1:{account}:secret:{cluster}/postgres/platform-AbCdEf"
-                    ),
-                )
+                "platform": {
+                    "host": f"{cluster}-platform.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com",
+                    "port": 5432,
+                    "engine_version": "16",
+                    "admin_username": "kernel_admin",
+                    "admin_secret_ref": f"arn:aws:secretsmanager:eu-west-1:{account}:secret:{cluster}/postgres/platform-AbCdEf",
+                }
             },
-            lakehouse={
-                "curated": f"s3://{cluster}-curated-{account}",
-                "raw": f"s3://{cluster}-raw-{account}",
-            },
-            catalog=Catalog(
-                endpoint=naming.catalog_endpoint(),
-                namespace=naming.NAMESPACES["catalog"],
-                service_account=naming.CATALOG_SERVICE_ACCOUNT,
-                warehouses={
-                    "curated": f"s3://{cluster}-curated-{account}",
-                    "raw": f"s3://{cluster}-raw-{account}",
-                },
-                database="platform",
-            ),
-            secret_store=SecretStore(name=naming.SECRET_STORE_NAME, prefix=naming.secrets_prefix(environment)),
-            monitoring=Monitoring(
-                prometheus_namespace=naming.NAMESPACES["monitoring"],
-                alertmanager_namespace=naming.NAMESPACES["monitoring"],
-                selector_labels=dict(naming.MONITORING_SELECTOR_LABELS),
-            ),
-            workflows=Workflows(namespace=naming.NAMESPACES["workflows"]),
-            spark=Spark(namespace=naming.NAMESPACES["spark"]),
-            policy=Policy(
-                namespace=naming.NAMESPACES["policy"],
-                data_configmap=naming.OPA_DATA_CONFIGMAP,
-                data_label=dict(naming.OPA_DATA_LABEL),
-                policy_label=dict(naming.OPA_POLICY_LABEL),
-                decision_url=naming.opa_decision_url(),
-            ),
-            priority_classes=PriorityClasses(**PRIORITY_CLASSES),
-            workspaces=Workspaces(
-                resource_quota=workspace_resource_quota_hard(),
-                limit_range=workspace_limit_range_limits(),
-                priority_class=PRIORITY_CLASSES["workspace_default"],
-                batch_priority_class=PRIORITY_CLASSES["batch"],
-                identity_annotation_key=IDENTITY_ANNOTATION_KEYS["aws"],
-            ),
+            lakehouse=buckets,
             # The runner identities the cloud kernel creates for workspaces (`ws-<workspace>`), as on AWS.
             identities={
-                f"ws-{workspace}": Identity(
-                    namespace=workspace,
-                    service_account="dataos-runner",
-                    principal=f"arn:aws:iam::{account}:role/{cluster}-ws-{workspace}",
-                )
+                f"ws-{workspace}": {
+                    "namespace": workspace,
+                    "service_account": "dataos-runner",
+                    "principal": f"arn:aws:iam::{account}:role/{cluster}-ws-{workspace}",
+                }
                 for workspace in ("public", "retail", "sandbox")
             },
         )
-
+        return build_context(CoreKernelSpec(domain=f"{environment}.data.example.com"), environment, facts)
 
 def _sorted(value: Any) -> Any:
     if isinstance(value, dict):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import yaml
+from pulumi.runtime.mocks import MockMonitor
 
 from infra.config import StackConfig, parse, read_stack_file
 from kernelctl.plan.recorder import Registration, RecordingMonitor
@@ -73,38 +74,45 @@ def runtime_config(values: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     return config, sorted(secret_keys)
 
 
-def _run_program(
+def execute(
     program: Callable[[], None],
+    *,
     project: str,
     stack: str,
-    config: dict[str, str],
-    secret_keys: list[str],
-    cloud: SimulatedCloud,
-) -> RecordingMonitor:
-    from pulumi.runtime import settings as runtime_settings
-    from pulumi.runtime.config import set_all_config
-    from pulumi.runtime.mocks import MockEngine, MockSettings
-    from pulumi.runtime.stack import run_in_stack
-    from pulumi.runtime.sync_await import _sync_await
+    monitor: MockMonitor,
+    config: dict[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+) -> None:
+    """Run `program` as the engine would (root stack, outputs, pending RPCs awaited) against `monitor`.
 
-    monitor = RecordingMonitor(cloud)
-    runtime_settings.ROOT.set(None)
-    runtime_settings.configure(
-        MockSettings(
-            monitor=monitor,
-            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
-            engine=MockEngine(logging.getLogger("kernelctl.plan.engine")),
-            project=project,
-            stack=stack,
-            dry_run=False,
-            organization="organization",
-            callbacks=None,
+    The run happens in its own `contextvars` context, so runs never share the runtime's global state; this
+    is the one place that drives Pulumi's mock runtime (the plan and the component tests use it)."""
+
+    def run() -> None:
+        from pulumi.runtime import settings as runtime_settings
+        from pulumi.runtime.config import set_all_config
+        from pulumi.runtime.mocks import MockEngine, MockSettings
+        from pulumi.runtime.stack import run_in_stack
+        from pulumi.runtime.sync_await import _sync_await
+
+        runtime_settings.ROOT.set(None)
+        runtime_settings.configure(
+            MockSettings(
+                monitor=monitor,
+                monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+                engine=MockEngine(logging.getLogger("kernelctl.plan.engine")),
+                project=project,
+                stack=stack,
+                dry_run=False,
+                organization="organization",
+                callbacks=None,
+            )
         )
-    )
-    runtime_settings.SETTINGS.outputs.clear()
-    set_all_config(config, secret_keys)
-    _sync_await(run_in_stack(program))
-    return monitor
+        runtime_settings.SETTINGS.outputs.clear()
+        set_all_config(config or {}, secret_keys or [])
+        _sync_await(run_in_stack(program))
+
+    contextvars.copy_context().run(run)
 
 
 def run_plan(
@@ -123,10 +131,9 @@ def run_plan(
 
     config, secret_keys = runtime_config(values)
     cloud = SimulatedCloud(SimContext(project=project, stack=stack, region=config_model.cloud.region))
+    monitor = RecordingMonitor(cloud)
     try:
-        monitor = contextvars.copy_context().run(
-            _run_program, program, project, stack, config, secret_keys, cloud
-        )
+        execute(program, project=project, stack=stack, monitor=monitor, config=config, secret_keys=secret_keys)
     except Exception as exc:
         raise ProgramError(_program_message(exc)) from exc
 

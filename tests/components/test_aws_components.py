@@ -5,7 +5,6 @@ endpoints, GPU pool, fast + shared volumes, RDS Multi-AZ and Aurora)."""
 
 from __future__ import annotations
 
-import contextvars
 import json
 from collections import Counter
 
@@ -15,7 +14,8 @@ import pytest
 from cloud_kernel.aws.backend import AwsCloudKernel
 from cloud_kernel.cidr import plan_subnets
 from cloud_kernel.specs import CloudKernelSpec, IdentityRequest
-from kernelctl.plan.runner import _run_program
+from kernelctl.plan.recorder import RecordingMonitor
+from kernelctl.plan.runner import execute
 from kernelctl.plan.simulated import SimulatedCloud
 from kernelctl.plan.simulated.context import SimContext
 
@@ -79,7 +79,8 @@ class Run:
             pulumi.export("adminUsers", {k: v.admin_username for k, v in contract.postgres.items()})
 
         cloud = SimulatedCloud(SimContext(project=PROJECT, stack=stack, region=self.spec.region))
-        monitor = contextvars.copy_context().run(_run_program, program, PROJECT, stack, {}, [], cloud)
+        monitor = RecordingMonitor(cloud)
+        execute(program, project=PROJECT, stack=stack, monitor=monitor)
         assert cloud.warnings() == []
         assert monitor.duplicates == []
         self.contract = captured["contract"]
@@ -176,7 +177,7 @@ def test_keys_one_rotating_key_and_alias_per_purpose(dev: Run, prod: Run) -> Non
             assert key.inputs["deletionWindowInDays"] == 30
             assert key.protect is protected
             root = statements(key)["AccountAdministration"]
-            assert root["Principal"] == {"AWS": f"arn:aws:iam::123456789012:root"}
+            assert root["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
     aliases = {a.inputs["name"] for a in dev.all("aws:kms/alias:Alias")}
     assert aliases == {f"alias/cloud-kernel-test-dev/{p}" for p in ("cluster", "volumes", "lakehouse", "databases", "logs")}
 
@@ -188,9 +189,11 @@ def test_logs_key_admits_cloudwatch_logs_only_for_this_stacks_log_groups(dev: Ru
     assert "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/eks/cloud-kernel-test-dev/*" in arns
     assert all(":log-group:/aws/" in a and "test-dev" in a for a in arns)
     # Every log group the stack creates is covered by the pattern list and uses the logs key.
-    logs_key_arn = dev.one("aws:kms/key:Key", "cloud-keys-logs")
-    for group in dev.all("aws:cloudwatch/logGroup:LogGroup"):
-        assert group.inputs["kmsKeyId"].startswith("arn:aws:kms:eu-west-1:123456789012:key/")
+    logs_key_id = dev.one("aws:kms/alias:Alias", "cloud-keys-logs-alias").inputs["targetKeyId"]
+    groups = dev.all("aws:cloudwatch/logGroup:LogGroup")
+    assert groups
+    for group in groups:
+        assert group.inputs["kmsKeyId"] == f"arn:aws:kms:eu-west-1:123456789012:key/{logs_key_id}", group.name
         assert group.inputs["retentionInDays"] > 0
 
 
@@ -701,7 +704,7 @@ def test_identity_asking_for_an_unknown_bucket_fails_with_a_message() -> None:
 
     cloud = SimulatedCloud(SimContext(project=PROJECT, stack="bad", region="eu-west-1"))
     with pytest.raises(Exception, match="nope"):
-        contextvars.copy_context().run(_run_program, program, PROJECT, "bad", {}, [], cloud)
+        execute(program, project=PROJECT, stack="bad", monitor=RecordingMonitor(cloud))
 
 
 def test_adding_a_zone_only_adds_resources(dev: Run) -> None:

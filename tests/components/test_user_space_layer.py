@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
-import logging
 import shutil
 from pathlib import Path
 
@@ -43,10 +41,7 @@ class _Monitor(MockMonitor):
 
 
 def build(manifests: str, root: Path = ROOT) -> list[dict]:
-    from pulumi.runtime import settings as runtime_settings
-    from pulumi.runtime.mocks import MockEngine, MockSettings
-    from pulumi.runtime.stack import run_in_stack
-    from pulumi.runtime.sync_await import _sync_await
+    from kernelctl.plan.runner import execute
 
     def program() -> None:
         import pulumi_kubernetes as k8s
@@ -56,17 +51,9 @@ def build(manifests: str, root: Path = ROOT) -> list[dict]:
         provider = k8s.Provider("k8s", kubeconfig="apiVersion: v1\nkind: Config\n")
         UserSpace("user-space", UserSpaceSpec(manifests=manifests), provider, "dev", root, context=PlatformContext.sample())
 
-    def run() -> list[dict]:
-        monitor = _Monitor()
-        runtime_settings.ROOT.set(None)
-        runtime_settings.configure(MockSettings(
-            monitor=monitor, monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
-            engine=MockEngine(logging.getLogger("tests.user_space")), project="cloud-kernel", stack="test",
-            dry_run=False, organization="organization", callbacks=None))
-        _sync_await(run_in_stack(program))
-        return monitor.registered
-
-    return contextvars.copy_context().run(run)
+    monitor = _Monitor()
+    execute(program, project="cloud-kernel", stack="test", monitor=monitor)
+    return monitor.registered
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import pytest
 import yaml
 
 from core_kernel.context import PlatformContext

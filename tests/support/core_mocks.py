@@ -7,13 +7,11 @@ dependencies, plain inputs) plus the resolved `PlatformContext`.
 
 from __future__ import annotations
 
-import contextvars
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi.runtime.mocks import MockEngine, MockMonitor, MockSettings
+from pulumi.runtime.mocks import MockMonitor
 
 _SECRET_KEY = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc signature key
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
@@ -203,11 +201,8 @@ def fake_contract(
 
 def build_core(spec, environment: str = "dev", **contract_kwargs: Any) -> CoreBuild:
     """Build `CoreKernel("core", spec, fake_contract(...), environment)` under mocks."""
-    from pulumi.runtime import settings as runtime_settings
-    from pulumi.runtime.stack import run_in_stack
-    from pulumi.runtime.sync_await import _sync_await
-
     from core_kernel.kernel import CoreKernel
+    from kernelctl.plan.runner import execute
 
     holder: dict[str, Any] = {}
 
@@ -216,23 +211,6 @@ def build_core(spec, environment: str = "dev", **contract_kwargs: Any) -> CoreBu
         kernel = CoreKernel("core", spec, contract, environment)
         kernel.context.apply(lambda c: holder.__setitem__("context", c))
 
-    def run() -> _Monitor:
-        monitor = _Monitor()
-        runtime_settings.ROOT.set(None)
-        runtime_settings.configure(
-            MockSettings(
-                monitor=monitor,
-                monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
-                engine=MockEngine(logging.getLogger("tests.core")),
-                project="cloud-kernel",
-                stack=environment,
-                dry_run=False,
-                organization="organization",
-                callbacks=None,
-            )
-        )
-        _sync_await(run_in_stack(program))
-        return monitor
-
-    monitor = contextvars.copy_context().run(run)
+    monitor = _Monitor()
+    execute(program, project="cloud-kernel", stack=environment, monitor=monitor)
     return CoreBuild(resources=monitor.registered, context=holder.get("context"))

@@ -14,7 +14,6 @@ from user_space.compiler.pods import quantity, resources_for
 from user_space.compiler.stacks import StackRegistry, UnknownStack, UnsupportedStack, render_template
 from user_space.gitops import load_manifests
 from user_space.plan_objects import load_and_compile
-from user_space.model import load_paths
 
 CTX = PlatformContext.sample()
 EXAMPLES = "examples/workspaces"

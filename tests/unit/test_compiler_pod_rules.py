@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 
-import pytest
 import yaml
 
 from core_kernel.context import PlatformContext

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from user_space.compiler.common import CompileError, Res, Unsupported, dns_name, metadata, obj, selector_labels
+from user_space.compiler.common import Res, Unsupported, dns_name, metadata, obj, selector_labels
 from user_space.compiler.index import Index
 from user_space.compiler.pods import (consume_secret, PodParts, harden, placement, pod_security_context,
                                       resources_for)
