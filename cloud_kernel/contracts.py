@@ -7,11 +7,16 @@ makes the contract readable through a StackReference if a layer is ever split in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+
+from cloud_kernel.specs import IdentityRequest
+
+SECRET_STORE_IDENTITY = "external-secrets"
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,16 @@ class SecretStore:
 
     provider: dict[str, Any] | pulumi.Output[dict[str, Any]]
     identity: str  # key into CloudKernelContract.identities
+
+
+def secret_store_identity(requests: Sequence[IdentityRequest]) -> IdentityRequest | None:
+    """The identity External Secrets uses: the one named `external-secrets`, else the first (by name) that may
+    read secrets; None when no identity may."""
+    readers = sorted((r for r in requests if r.secrets_read), key=lambda r: r.name)
+    for request in readers:
+        if request.name == SECRET_STORE_IDENTITY:
+            return request
+    return readers[0] if readers else None
 
 
 @dataclass(frozen=True)

@@ -29,20 +29,9 @@ from cloud_kernel.contracts import (
     PostgresInstance,
     SecretStore,
     WorkloadIdentity as IdentityFacts,
+    secret_store_identity,
 )
 from cloud_kernel.specs import CloudKernelSpec, IdentityRequest
-
-SECRET_STORE_IDENTITY = "external-secrets"
-
-
-def secret_store_identity(requests: Sequence[IdentityRequest]) -> IdentityRequest | None:
-    """The identity External Secrets uses: the one named `external-secrets`, else the first (by name) that may
-    read secrets; None when no identity may."""
-    readers = sorted((r for r in requests if r.secrets_read), key=lambda r: r.name)
-    for request in readers:
-        if request.name == SECRET_STORE_IDENTITY:
-            return request
-    return readers[0] if readers else None
 
 
 class AwsCloudKernel(pulumi.ComponentResource):

@@ -6,13 +6,13 @@ resources inherit the providers from the root component, and every invoke names 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
+
+from cloud_kernel.kubernetes import exec_kubeconfig, kubernetes_provider
 
 MANAGED_BY = "cloud-kernel"
 
@@ -86,48 +86,15 @@ def aws_provider(name: str, region: str, tags: dict[str, str], parent: pulumi.Re
 
 def kubeconfig(cluster_name: pulumi.Input[str], endpoint: pulumi.Input[str], ca_data: pulumi.Input[str], region: str) -> pulumi.Output[str]:
     """A kubeconfig that authenticates with `aws eks get-token` (short-lived tokens, no static credential)."""
-
-    def render(values: list[str]) -> str:
-        name, server, ca = values
-        user = {
-            "exec": {
-                "apiVersion": "client.authentication.k8s.io/v1beta1",
+    return pulumi.Output.from_input(cluster_name).apply(
+        lambda name: exec_kubeconfig(
+            name,
+            endpoint,
+            ca_data,
+            {
                 "command": "aws",
                 "args": ["eks", "get-token", "--cluster-name", name, "--region", region, "--output", "json"],
                 "interactiveMode": "Never",
-            }
-        }
-        document = {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [{"name": name, "cluster": {"server": server, "certificate-authority-data": ca}}],
-            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
-            "current-context": name,
-            "users": [{"name": name, "user": user}],
-            "preferences": {},
-        }
-        return json.dumps(document, sort_keys=True)
-
-    return pulumi.Output.secret(pulumi.Output.all(cluster_name, endpoint, ca_data).apply(render))
-
-
-def kubernetes_provider(
-    name: str,
-    *,
-    cluster_name: str,
-    config: pulumi.Output[str],
-    production: bool,
-    parent: pulumi.Resource,
-    depends_on: Sequence[pulumi.Resource] = (),
-) -> k8s.Provider:
-    return k8s.Provider(
-        name,
-        kubeconfig=config,
-        # Only a different cluster replaces the provider (and with it every object it manages); a new
-        # endpoint or CA for the same cluster is an in-place provider update.
-        cluster_identifier=cluster_name,
-        enable_server_side_apply=True,
-        # Outside production, a cluster that is already gone must not block `pulumi destroy`.
-        delete_unreachable=not production,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+            },
+        )
     )
