@@ -66,6 +66,9 @@ class SecretStore:
 
     provider: dict[str, Any] | pulumi.Output[dict[str, Any]]
     identity: str  # key into CloudKernelContract.identities
+    # Secret names are `/`-separated paths (`cloud-kernel/<env>/...`); a secret manager that does not allow
+    # `/` in names (GCP Secret Manager) stores them with this separator instead.
+    name_separator: str = "/"
 
 
 def secret_store_identity(requests: Sequence[IdentityRequest]) -> IdentityRequest | None:

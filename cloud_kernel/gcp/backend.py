@@ -24,7 +24,7 @@ from cloud_kernel.contracts import (
     secret_store_identity,
 )
 from cloud_kernel.gcp.cluster import Cluster
-from cloud_kernel.gcp.identity import WorkloadIdentity
+from cloud_kernel.gcp.identity import SECRET_NAME_SEPARATOR, WorkloadIdentity
 from cloud_kernel.gcp.keys import Keys
 from cloud_kernel.gcp.lakehouse import AccessLogBucket, LakehouseBucket
 from cloud_kernel.gcp.network import Network
@@ -270,6 +270,10 @@ class GcpCloudKernel(pulumi.ComponentResource):
                 )
                 for key, ident in self.identities.items()
             },
-            secret_store=SecretStore(provider=secret_store_provider(self.env, store), identity=store.name) if store else None,
+            secret_store=(
+                SecretStore(provider=secret_store_provider(self.env, store), identity=store.name, name_separator=SECRET_NAME_SEPARATOR)
+                if store
+                else None
+            ),
             cluster_ready=ready,
         )
