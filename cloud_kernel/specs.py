@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 Environment = Literal["dev", "staging", "prod"]
@@ -293,19 +293,31 @@ class CloudKernelSpec(Spec):
     aws: AwsSpec = Field(default_factory=AwsSpec)
     gcp: GcpSpec = Field(default_factory=GcpSpec)
 
-    @model_validator(mode="after")
-    def _gcp_rules(self) -> CloudKernelSpec:
-        if self.provider != "gcp":
-            return self
-        if self.gcp.project is None:
-            raise ValueError("gcp.project is required when provider is gcp")
-        for key, db in self.postgres.items():
-            if db.engine != "postgres":
-                raise ValueError(f"postgres.{key}.engine: {db.engine} is an AWS engine; Cloud SQL runs postgres")
-        for key, volume in self.volumes.classes.items():
-            if volume.iops is not None:
-                raise ValueError(f"volumes.classes.{key}.iops: GCP persistent disks scale IOPS with size; remove it")
-        return self
+    # GCP rules: field validators (the provider is validated first), so errors carry their key path.
+    @field_validator("volumes")
+    @classmethod
+    def _gcp_volumes(cls, value: VolumesSpec, info: ValidationInfo) -> VolumesSpec:
+        if info.data.get("provider") == "gcp":
+            for key, volume in value.classes.items():
+                if volume.iops is not None:
+                    raise ValueError(f"classes.{key}.iops: GCP persistent disks scale IOPS with size; remove it")
+        return value
+
+    @field_validator("postgres")
+    @classmethod
+    def _gcp_postgres(cls, value: dict[str, PostgresSpec], info: ValidationInfo) -> dict[str, PostgresSpec]:
+        if info.data.get("provider") == "gcp":
+            for key, db in value.items():
+                if db.engine != "postgres":
+                    raise ValueError(f"{key}.engine: {db.engine} is an AWS engine; Cloud SQL runs postgres")
+        return value
+
+    @field_validator("gcp")
+    @classmethod
+    def _gcp_project(cls, value: GcpSpec, info: ValidationInfo) -> GcpSpec:
+        if info.data.get("provider") == "gcp" and value.project is None:
+            raise ValueError("project is required when provider is gcp")
+        return value
 
 
 class IdentityRequest(Spec):
