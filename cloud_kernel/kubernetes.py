@@ -4,11 +4,14 @@ explicit Kubernetes provider built from it. Cloud-neutral; each backend passes i
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+
+from cloud_kernel.specs import VolumeClassSpec, VolumesSpec
 
 
 def exec_kubeconfig(
@@ -56,4 +59,48 @@ def kubernetes_provider(
         # Outside production, a cluster that is already gone must not block `pulumi destroy`.
         delete_unreachable=not production,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+    )
+
+
+DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
+
+
+@dataclass(frozen=True)
+class StorageClasses:
+    names: dict[str, str]  # volume class key -> StorageClass name
+    default: str
+    shared: str | None  # the first ReadWriteMany class, if any
+
+
+def storage_classes(
+    name: str,
+    spec: VolumesSpec,
+    *,
+    provisioner: Callable[[VolumeClassSpec], str],
+    parameters: Callable[[VolumeClassSpec], pulumi.Input[dict[str, str]]],
+    expandable: Callable[[VolumeClassSpec], bool],
+    opts: pulumi.ResourceOptions,
+) -> StorageClasses:
+    """One StorageClass per Volume class, named after its key: binds on first consumer (the volume lands in
+    the pod's zone) and carries the default-class annotation (true on exactly one, the spec validates it)."""
+    for key, class_spec in sorted(spec.classes.items()):
+        k8s.storage.v1.StorageClass(
+            f"{name}-{key}",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=key,
+                annotations={DEFAULT_CLASS_ANNOTATION: "true" if class_spec.default else "false"},
+                labels={"app.kubernetes.io/managed-by": "cloud-kernel"},
+            ),
+            provisioner=provisioner(class_spec),
+            parameters=parameters(class_spec),
+            reclaim_policy=class_spec.reclaim_policy,
+            volume_binding_mode="WaitForFirstConsumer",
+            allow_volume_expansion=expandable(class_spec),
+            opts=opts,
+        )
+    shared = sorted(key for key, s in spec.classes.items() if s.tier == "shared")
+    return StorageClasses(
+        names={key: key for key in sorted(spec.classes)},
+        default=next(key for key, s in spec.classes.items() if s.default),
+        shared=shared[0] if shared else None,
     )

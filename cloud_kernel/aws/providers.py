@@ -12,40 +12,24 @@ from typing import Any, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from cloud_kernel.environment import CloudEnv
 from cloud_kernel.kubernetes import exec_kubeconfig, kubernetes_provider
 
 MANAGED_BY = "cloud-kernel"
 
 
 @dataclass(frozen=True)
-class AwsEnv:
+class AwsEnv(CloudEnv):
     """What every AWS component needs to know: where it runs, with which provider, how protected."""
 
-    project: str
-    stack: str
-    environment: str
-    region: str
-    provider: aws.Provider
     account_id: pulumi.Output[str]
     partition: pulumi.Output[str]
     tags: dict[str, str] = field(default_factory=dict)
 
     @property
-    def production(self) -> bool:
-        return self.environment == "prod"
-
-    @property
-    def prefix(self) -> str:
-        """Deterministic prefix of physical names: `<project>-<stack>`."""
-        return f"{self.project}-{self.stack}"
-
-    @property
     def cluster_name(self) -> str:
         # Known before the cluster exists: subnet tags and the control-plane log group name depend on it.
         return self.prefix
-
-    def invoke(self, parent: pulumi.Resource | None = None) -> pulumi.InvokeOutputOptions:
-        return pulumi.InvokeOutputOptions(provider=self.provider, parent=parent)
 
     def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> pulumi.Output[str]:
         """`arn:<partition>:<service>:<region>:<account>:<resource>` with the partition and account filled in."""
@@ -59,10 +43,6 @@ class AwsEnv:
     def policy_document(self, statements: Sequence[dict[str, Any]], parent: pulumi.Resource) -> pulumi.Output[str]:
         """Render an IAM policy with the provider's own renderer (aws.iam.getPolicyDocument)."""
         return aws.iam.get_policy_document_output(statements=list(statements), opts=self.invoke(parent)).json
-
-    def stateful(self, parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
-        """Options for stateful resources: protected in production (a `pulumi destroy` cannot take them)."""
-        return pulumi.ResourceOptions(parent=parent, protect=self.production, **kwargs)
 
 
 def default_tags(project: str, stack: str, environment: str) -> dict[str, str]:

@@ -17,10 +17,11 @@ import pulumi_random as random
 from cloud_kernel.contracts import (
     CloudKernelContract,
     LakehouseBucket as LakehouseFacts,
-    NodePoolFacts,
-    PostgresInstance,
     SecretStore,
-    WorkloadIdentity as IdentityFacts,
+    identity_facts,
+    node_pool_facts,
+    postgres_facts,
+    require_unique_names,
     secret_store_identity,
 )
 from cloud_kernel.gcp.cluster import Cluster
@@ -77,9 +78,7 @@ class GcpCloudKernel(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("cloud-kernel:gcp:CloudKernel", name, None, opts)
-        names = [r.name for r in identities]
-        if len(names) != len(set(names)):
-            raise ValueError(f"identity requests must have unique names, got {sorted(names)}")
+        require_unique_names(identities)
         if spec.gcp.project is None:
             raise ValueError("cloud-kernel:cloud.gcp.project is required on GCP")
         env = self._env(name, spec, environment)
@@ -239,37 +238,10 @@ class GcpCloudKernel(pulumi.ComponentResource):
             storage_classes=dict(self.volumes.storage_classes),
             default_storage_class=self.volumes.default_class,
             shared_storage_class=self.volumes.shared_class,
-            node_pools={
-                key: NodePoolFacts(
-                    name=key,
-                    machine=pool_spec.machine,
-                    labels=dict(self.pools[key].labels),
-                    taints=list(self.pools[key].taints),
-                    gpu=pool_spec.gpu is not None,
-                    spot=pool_spec.spot,
-                )
-                for key, pool_spec in sorted(spec.node_pools.items())
-            },
+            node_pools=node_pool_facts(spec.node_pools, self.pools),
             lakehouse={key: LakehouseFacts(name=b.name, uri=b.uri, region=spec.region) for key, b in self.buckets.items()},
-            postgres={
-                key: PostgresInstance(
-                    host=db.host,
-                    port=db.port,
-                    engine_version=spec.postgres[key].version,
-                    admin_username=db.admin_username,
-                    admin_secret_ref=db.admin_secret_ref,
-                )
-                for key, db in self.databases.items()
-            },
-            identities={
-                key: IdentityFacts(
-                    namespace=ident.request.namespace,
-                    service_account=ident.request.service_account,
-                    annotations=ident.annotations,
-                    principal=ident.email,
-                )
-                for key, ident in self.identities.items()
-            },
+            postgres=postgres_facts(spec.postgres, self.databases),
+            identities=identity_facts(self.identities),
             secret_store=(
                 SecretStore(provider=secret_store_provider(self.env, store), identity=store.name, name_separator=SECRET_NAME_SEPARATOR)
                 if store

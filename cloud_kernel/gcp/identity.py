@@ -115,7 +115,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
                     member=self.account.member,
                     opts=child,
                 )
-        self.email = self.account.email
+        self.email = self.principal = self.account.email
         self.annotations = self.account.email.apply(lambda email: {SERVICE_ACCOUNT_ANNOTATION: email})
         self.register_outputs({"serviceAccount": self.account.email})
 

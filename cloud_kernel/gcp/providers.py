@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
 
+from cloud_kernel.environment import CloudEnv
 from cloud_kernel.kubernetes import exec_kubeconfig
 
 MANAGED_BY = "cloud-kernel"
@@ -37,26 +37,12 @@ SERVICES = (
 
 
 @dataclass(frozen=True)
-class GcpEnv:
+class GcpEnv(CloudEnv):
     """What every GCP component needs to know: where it runs, with which provider, how protected."""
 
-    project: str
-    stack: str
-    environment: str
-    region: str
     gcp_project: str
-    provider: gcp.Provider
     project_number: pulumi.Output[str]
     labels: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def production(self) -> bool:
-        return self.environment == "prod"
-
-    @property
-    def prefix(self) -> str:
-        """Deterministic prefix of physical names: `<project>-<stack>`."""
-        return f"{self.project}-{self.stack}"
 
     @property
     def cluster_name(self) -> str:
@@ -66,16 +52,9 @@ class GcpEnv:
     def workload_pool(self) -> str:
         return f"{self.gcp_project}.svc.id.goog"
 
-    def invoke(self, parent: pulumi.Resource | None = None) -> pulumi.InvokeOutputOptions:
-        return pulumi.InvokeOutputOptions(provider=self.provider, parent=parent)
-
     def service_agent(self, service: str) -> pulumi.Output[str]:
         """`serviceAccount:service-<number>@<service>.iam.gserviceaccount.com`, a Google-managed service agent."""
         return self.project_number.apply(lambda n: f"serviceAccount:service-{n}@{service}.iam.gserviceaccount.com")
-
-    def stateful(self, parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
-        """Options for stateful resources: protected in production (a `pulumi destroy` cannot take them)."""
-        return pulumi.ResourceOptions(parent=parent, protect=self.production, **kwargs)
 
     def short_name(self, name: str, limit: int) -> str:
         """`<name>-<digest>` within `limit` characters, unique per project, stack and name (for the cloud's

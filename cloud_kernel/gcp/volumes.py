@@ -19,11 +19,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from cloud_kernel.gcp.providers import GcpEnv
+from cloud_kernel.kubernetes import storage_classes
 from cloud_kernel.specs import VolumeClassSpec, VolumesSpec
 
 PD_PROVISIONER = "pd.csi.storage.gke.io"
 FILESTORE_PROVISIONER = "filestore.csi.storage.gke.io"
-DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 DISK_TYPES = {"standard": "pd-balanced", "fast": "pd-ssd"}
 
 
@@ -56,32 +56,17 @@ class Volumes(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("cloud-kernel:gcp:Volumes", name, None, opts)
-        self.storage_classes: dict[str, str] = {}
-        self.shared_class: str | None = None
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=kubernetes, depends_on=list(depends_on))
-        for key, class_spec in sorted(spec.classes.items()):
-            parameters = pulumi.Output.all(volumes_key, network_name, reserved_range).apply(
-                lambda values, s=class_spec: storage_class_parameters(
+        classes = storage_classes(
+            name,
+            spec,
+            provisioner=lambda s: FILESTORE_PROVISIONER if s.tier == "shared" else PD_PROVISIONER,
+            parameters=lambda s: pulumi.Output.all(volumes_key, network_name, reserved_range).apply(
+                lambda values: storage_class_parameters(
                     s, key_id=values[0], network=values[1], reserved_range=values[2], production=env.production
                 )
-            )
-            k8s.storage.v1.StorageClass(
-                f"{name}-{key}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=key,
-                    annotations={DEFAULT_CLASS_ANNOTATION: "true" if class_spec.default else "false"},
-                    labels={"app.kubernetes.io/managed-by": "cloud-kernel"},
-                ),
-                provisioner=FILESTORE_PROVISIONER if class_spec.tier == "shared" else PD_PROVISIONER,
-                parameters=parameters,
-                reclaim_policy=class_spec.reclaim_policy,
-                volume_binding_mode="WaitForFirstConsumer",
-                # Both drivers expand volumes online (Filestore in its tier's steps).
-                allow_volume_expansion=True,
-                opts=k8s_opts,
-            )
-            self.storage_classes[key] = key
-            if class_spec.tier == "shared" and self.shared_class is None:
-                self.shared_class = key
-        self.default_class = next(key for key, s in spec.classes.items() if s.default)
+            ),
+            expandable=lambda s: True,  # both drivers expand volumes online (Filestore in its tier's steps)
+            opts=pulumi.ResourceOptions(parent=self, provider=kubernetes, depends_on=list(depends_on)),
+        )
+        self.storage_classes, self.default_class, self.shared_class = classes.names, classes.default, classes.shared
         self.register_outputs({"storageClasses": self.storage_classes})

@@ -14,13 +14,8 @@ import pytest
 from cloud_kernel.cidr import plan_ranges
 from cloud_kernel.gcp.backend import GcpCloudKernel
 from cloud_kernel.specs import CloudKernelSpec, IdentityRequest
-from kernelctl.plan.recorder import RecordingMonitor
-from kernelctl.plan.runner import execute
-from kernelctl.plan.simulated import SimulatedCloud
-from kernelctl.plan.simulated.context import SimContext
 from kernelctl.plan.simulated.gcp import project_number
-
-PROJECT = "cloud-kernel"
+from tests.support.kernel_run import PROJECT, KernelRun
 KEY_RING = "projects/{p}/locations/{r}/keyRings/cloud-kernel-{s}"
 
 DEV = {
@@ -69,7 +64,9 @@ IDENTITIES = [
 ]
 
 
-class Run:
+class Run(KernelRun):
+    cloud = "gcp"
+
     def __init__(self, spec: dict, environment: str, stack: str):
         self.spec = CloudKernelSpec.model_validate(spec)
         self.stack = stack
@@ -85,15 +82,8 @@ class Run:
             pulumi.export("secretStore", kernel.contract.secret_store.provider)
             pulumi.export("clusterReady", [r.urn for r in kernel.contract.cluster_ready])
 
-        self.sim = SimContext(project=PROJECT, stack=stack, region=self.spec.region)
-        cloud = SimulatedCloud(self.sim)
-        monitor = RecordingMonitor(cloud)
-        execute(program, project=PROJECT, stack=stack, monitor=monitor)
-        assert cloud.warnings() == []
-        assert monitor.duplicates == []
+        self.record(program, stack=stack, region=self.spec.region)
         self.contract = captured["contract"]
-        self.regs = monitor.registrations
-        self.outputs = monitor.stack_outputs
 
     @property
     def project(self) -> str:
@@ -106,20 +96,6 @@ class Run:
     def key(self, purpose: str) -> str:
         return KEY_RING.format(p=self.project, r=self.spec.region, s=self.stack) + f"/cryptoKeys/{purpose}"
 
-    def one(self, type_: str, name: str):
-        found = [r for r in self.regs.values() if r.type == type_ and r.name == name]
-        assert len(found) == 1, (type_, name, [r.name for r in self.regs.values() if r.type == type_])
-        return found[0]
-
-    def all(self, type_: str):
-        return sorted((r for r in self.regs.values() if r.type == type_), key=lambda r: r.name)
-
-    def component(self, type_: str, name: str):
-        return self.one(f"cloud-kernel:gcp:{type_}", name)
-
-    def children(self, type_: str, name: str) -> Counter:
-        urn = self.component(type_, name).urn
-        return Counter(r.type for r in self.regs.values() if r.parent == urn)
 
 
 @pytest.fixture(scope="module")
