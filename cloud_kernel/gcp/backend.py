@@ -86,35 +86,7 @@ class GcpCloudKernel(pulumi.ComponentResource):
         services = project_services(f"{name}-service", env, self)
         keys = Keys(f"{name}-keys", env, rotation_days=spec.gcp.key_rotation_days, depends_on=services, opts=gcp_opts)
         network = Network(f"{name}-network", env, spec.network, spec.gcp, depends_on=services, opts=gcp_opts)
-        zones = zone_names(env, spec.network.zones, self)
-        cluster = Cluster(
-            f"{name}-cluster",
-            env,
-            spec.cluster,
-            spec.gcp,
-            network=network.network.id,
-            subnet=network.subnet.id,
-            zones=zones,
-            secrets_key=keys.key_id("cluster"),
-            volumes_key=keys.key_id("volumes"),
-            filestore=spec.volumes.shared_enabled,
-            depends_on=[*keys.ready("cluster"), *keys.ready("volumes"), network.nat],
-            opts=gcp_opts,
-        )
-        pools = {
-            key: NodePool(
-                f"{name}-pool-{key}",
-                env,
-                key,
-                pool,
-                cluster=cluster.cluster,
-                zones=zones,
-                zone_count=spec.network.zones,
-                boot_disk_key=keys.key_id("volumes"),
-                opts=gcp_opts,
-            )
-            for key, pool in sorted(spec.node_pools.items())
-        }
+        cluster, pools = self._compute(name, env, spec, keys, network, gcp_opts)
         node_pools = [pool.node_pool for pool in pools.values()]
         config = kubeconfig(cluster.name, cluster.endpoint, cluster.ca_data)
         k8s_provider = kubernetes_provider(
@@ -171,6 +143,41 @@ class GcpCloudKernel(pulumi.ComponentResource):
             project_number=number,
             labels=labels,
         )
+
+    def _compute(
+        self, name: str, env: GcpEnv, spec: CloudKernelSpec, keys: Keys, network: Network, opts: pulumi.ResourceOptions
+    ) -> tuple[Cluster, dict[str, NodePool]]:
+        """The GKE cluster over the stack's zones, and its node pools (in parallel)."""
+        zones = zone_names(env, spec.network.zones, self)
+        cluster = Cluster(
+            f"{name}-cluster",
+            env,
+            spec.cluster,
+            spec.gcp,
+            network=network.network.id,
+            subnet=network.subnet.id,
+            zones=zones,
+            secrets_key=keys.key_id("cluster"),
+            volumes_key=keys.key_id("volumes"),
+            filestore=spec.volumes.shared_enabled,
+            depends_on=[*keys.ready("cluster"), *keys.ready("volumes"), network.nat],
+            opts=opts,
+        )
+        pools = {
+            key: NodePool(
+                f"{name}-pool-{key}",
+                env,
+                key,
+                pool,
+                cluster=cluster.cluster,
+                zones=zones,
+                zone_count=spec.network.zones,
+                boot_disk_key=keys.key_id("volumes"),
+                opts=opts,
+            )
+            for key, pool in sorted(spec.node_pools.items())
+        }
+        return cluster, pools
 
     def _buckets(self, name: str, env: GcpEnv, spec: CloudKernelSpec, keys: Keys, opts: pulumi.ResourceOptions) -> dict[str, LakehouseBucket]:
         if not spec.lakehouse:

@@ -89,6 +89,16 @@ class WorkloadIdentity(pulumi.ComponentResource):
         )
         for key, access in sorted(request.buckets.items()):
             self._bucket(f"{name}-{key}", buckets[key], BUCKET_ROLES[access], request.prefix)
+        self._secrets(name, env, request, database_secrets)
+        self.email = self.principal = self.account.email
+        self.annotations = self.account.email.apply(lambda email: {SERVICE_ACCOUNT_ANNOTATION: email})
+        self.register_outputs({"serviceAccount": self.account.email})
+
+    def _secrets(
+        self, name: str, env: GcpEnv, request: IdentityRequest, database_secrets: list[gcp.secretmanager.Secret]
+    ) -> None:
+        """Secrets under the request's prefix, and the Postgres admin secrets when asked."""
+        child = pulumi.ResourceOptions(parent=self)
         if request.secrets_read:
             prefix = secret_prefix(env, request)
             gcp.projects.IAMMember(
@@ -115,9 +125,6 @@ class WorkloadIdentity(pulumi.ComponentResource):
                     member=self.account.member,
                     opts=child,
                 )
-        self.email = self.principal = self.account.email
-        self.annotations = self.account.email.apply(lambda email: {SERVICE_ACCOUNT_ANNOTATION: email})
-        self.register_outputs({"serviceAccount": self.account.email})
 
     def _bucket(self, name: str, bucket: pulumi.Output[str], role: str, prefix: str) -> None:
         member = self.account.member

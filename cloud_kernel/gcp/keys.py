@@ -28,7 +28,8 @@ ENCRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 DESTROY_SCHEDULED = "2592000s"  # 30 days to cancel a destroyed key version
 
 # Service agents that encrypt with each key. `service-<n>@<domain>` agents exist once their API is enabled;
-# Cloud SQL, Secret Manager and Filestore agents are created on demand by `gcp.projects.ServiceIdentity`.
+# Cloud SQL, Secret Manager and Filestore agents are created on demand by `gcp.projects.ServiceIdentity`, the
+# Cloud Storage agent by asking for it (`storage.getProjectServiceAccount`).
 AGENTS: dict[str, tuple[str, ...]] = {
     "cluster": ("container-engine-robot",),
     "volumes": ("compute-system", "container-engine-robot", "cloud-filer"),
@@ -107,6 +108,11 @@ class Keys(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
             )
             members[agent] = identity.member
+        # Asked for once the Storage API is on: the invoke waits for the project services.
+        members["gs-project-accounts"] = gcp.storage.get_project_service_account_output(
+            project=env.gcp_project,
+            opts=pulumi.InvokeOutputOptions(provider=env.provider, parent=self, depends_on=depends_on),
+        ).member
         return members
 
     def key_id(self, purpose: str) -> pulumi.Output[str]:

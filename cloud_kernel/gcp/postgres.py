@@ -137,7 +137,7 @@ class Postgres(pulumi.ComponentResource):
             password=password.result,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.admin_secret = self._admin_secret(name, env, key, key_id, password.result)
+        self.admin_secret = self._admin_secret(name, env, key, key_id, password.result, depends_on)
         self.host = self.instance.private_ip_address
         self.port = pulumi.Output.from_input(PORT)
         self.admin_username = ADMIN_USERNAME
@@ -145,7 +145,13 @@ class Postgres(pulumi.ComponentResource):
         self.register_outputs({"host": self.host, "connectionName": self.instance.connection_name, "adminSecret": self.admin_secret_ref})
 
     def _admin_secret(
-        self, name: str, env: GcpEnv, key: str, key_id: pulumi.Input[str], password: pulumi.Output[str]
+        self,
+        name: str,
+        env: GcpEnv,
+        key: str,
+        key_id: pulumi.Input[str],
+        password: pulumi.Output[str],
+        depends_on: list[pulumi.Resource],
     ) -> gcp.secretmanager.Secret:
         secret = gcp.secretmanager.Secret(
             f"{name}-admin-secret",
@@ -164,7 +170,8 @@ class Postgres(pulumi.ComponentResource):
                 )
             ),
             labels={"database": key},
-            opts=pulumi.ResourceOptions(parent=self),
+            # Encrypted with the databases key: the Secret Manager agent's grant comes first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
         gcp.secretmanager.SecretVersion(
             f"{name}-admin-secret-version",

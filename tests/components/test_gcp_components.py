@@ -419,10 +419,14 @@ def test_postgres_is_private_tls_only_cmek_with_pitr_and_iam_auth(dev: Run, prod
     assert "settings.diskSize" in prod_db.ignore_changes
 
 
-def test_postgres_waits_for_the_peering_and_the_sql_agent_grant(dev: Run) -> None:
+def test_postgres_waits_for_the_peering_and_the_agents_grants(dev: Run) -> None:
     deps = set(instance(dev, "platform").dependencies)
     assert dev.one("gcp:servicenetworking/connection:Connection", "cloud-network-private-services").urn in deps
     assert dev.one("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "cloud-keys-databases-gcp-sa-cloud-sql").urn in deps
+    secret = dev.one("gcp:secretmanager/secret:Secret", "cloud-db-platform-admin-secret")
+    assert dev.one("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "cloud-keys-databases-gcp-sa-secretmanager").urn in secret.dependencies
+    for bucket in dev.all("gcp:storage/bucket:Bucket"):
+        assert dev.one("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "cloud-keys-lakehouse-gs-project-accounts").urn in bucket.dependencies
 
 
 def test_admin_password_is_generated_secret_and_stored_in_secret_manager(dev: Run) -> None:

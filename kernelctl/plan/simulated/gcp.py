@@ -232,7 +232,14 @@ def _get_project(args, inputs, ctx) -> dict[str, Any]:
             "labels": {}, "effectiveLabels": {}, "autoCreateNetwork": True}
 
 
+def _storage_agent(args, inputs, ctx) -> dict[str, Any]:
+    project = str(inputs.get("project") or "simulated-project")
+    email = f"service-{project_number(ctx, project)}@gs-project-accounts.iam.gserviceaccount.com"
+    return {"id": email, "project": project, "emailAddress": email, "member": f"serviceAccount:{email}"}
+
+
 CALLS: dict[str, CallHandler] = {
+    "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": _storage_agent,
     "gcp:compute/getZones:getZones": _zones,
     "gcp:organizations/getProject:getProject": _get_project,
 }
