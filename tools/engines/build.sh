@@ -9,7 +9,7 @@ ROOT=$PWD
 BIN=$ROOT/.engines/bin
 CACHE=${ENGINES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cloud-kernel/engines}
 mkdir -p "$BIN" "$CACHE"
-export GOFLAGS=-mod=readonly GOTOOLCHAIN=local CGO_ENABLED=0
+export GOFLAGS="-mod=readonly -buildvcs=false" GOTOOLCHAIN=local CGO_ENABLED=0
 
 # version MODULE_DIR MODULE: the exact version the module dir's go.mod selects.
 version() { (cd "$ROOT/tools/engines/$1" && go list -m -f '{{.Version}}' "$2"); }
@@ -20,9 +20,10 @@ key() {
     <(go version) <(echo "$2") | sha256sum | cut -c1-16
 }
 
-# build NAME MODULE_DIR PACKAGE LDFLAGS [DIR]: go build PACKAGE (from DIR if given) into .engines/bin/NAME.
+# build NAME VERSION MODULE_DIR PACKAGE LDFLAGS [DIR]: go build PACKAGE (from DIR if given) into .engines/bin/NAME;
+# VERSION is recorded in .engines/bin/.NAME.version (what `pulumi plugin install` and the tests read).
 build() {
-  local name=$1 mod=$2 pkg=$3 ldflags=$4 dir=${5:-$ROOT/tools/engines/$2}
+  local name=$1 version=$2 mod=$3 pkg=$4 ldflags=$5 dir=${6:-$ROOT/tools/engines/$3}
   local k; k=$(key "$mod" "$name $pkg $ldflags")
   if [[ -x $BIN/$name && "$(cat "$BIN/.$name.key" 2>/dev/null)" == "$k" ]]; then
     echo "engines: $name up to date"; return
@@ -39,6 +40,7 @@ build() {
   fi
   cp "$CACHE/$k/$name" "$BIN/$name.tmp" && mv "$BIN/$name.tmp" "$BIN/$name"
   echo "$k" > "$BIN/.$name.key"
+  echo "$version" > "$BIN/.$name.version"
 }
 
 kubernetes() {
@@ -49,15 +51,15 @@ kubernetes() {
   ld+=" -X k8s.io/client-go/pkg/version.gitVersion=$v -X k8s.io/client-go/pkg/version.gitMajor=1"
   ld+=" -X k8s.io/client-go/pkg/version.gitMinor=$minor"
   # etcd at the version k8s.io/kubernetes itself requires (and tests against).
-  build etcd kubernetes go.etcd.io/etcd/server/v3 ""
-  build kube-apiserver kubernetes k8s.io/kubernetes/cmd/kube-apiserver "$ld"
-  build kube-controller-manager kubernetes k8s.io/kubernetes/cmd/kube-controller-manager "$ld"
-  build kubectl kubernetes k8s.io/kubernetes/cmd/kubectl "$ld"
+  build etcd "$(version kubernetes go.etcd.io/etcd/server/v3)" kubernetes go.etcd.io/etcd/server/v3 ""
+  build kube-apiserver "$v" kubernetes k8s.io/kubernetes/cmd/kube-apiserver "$ld"
+  build kube-controller-manager "$v" kubernetes k8s.io/kubernetes/cmd/kube-controller-manager "$ld"
+  build kubectl "$v" kubernetes k8s.io/kubernetes/cmd/kubectl "$ld"
 }
 
 pulumi() {
   local v; v=$(version pulumi github.com/pulumi/pulumi/pkg/v3)
-  build pulumi pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+  build pulumi "$v" pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
     "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$v"
 }
 
@@ -76,7 +78,7 @@ pulumi_kubernetes() {
     chmod u+w "$cmd"/*
     (cd "$cmd" && VERSION=$release go run generate.go)
   fi
-  build pulumi-resource-kubernetes "$mod" ./generated/pulumi-resource-kubernetes "$ld"
+  build pulumi-resource-kubernetes "v$release" "$mod" ./generated/pulumi-resource-kubernetes "$ld"
 }
 
 targets=("$@"); [[ ${#targets[@]} -gt 0 ]] || targets=(kubernetes pulumi pulumi_kubernetes)
