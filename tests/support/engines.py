@@ -3,13 +3,19 @@ bound to it. No kubelet: pods are admitted (Pod Security enforced), scheduled no
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_CRDS = ROOT.parent / "shared" / "schemas" / "crds"
@@ -65,6 +71,25 @@ class Cluster:
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
             time.sleep(interval)
+
+
+@contextlib.contextmanager
+def running_control_plane() -> Iterator[Cluster]:
+    """A throwaway control plane in a temporary directory, always stopped and removed; skips the test (with the
+    reason printed) when the engines are not built."""
+    missing = control_plane_module.missing_binaries()
+    if missing:
+        reason = f"engines not built ({', '.join(missing)}): run `make engines`"
+        print(f"\ne2e: skipped: {reason}", file=sys.stderr)
+        pytest.skip(reason)
+    base = Path(tempfile.mkdtemp(prefix="ck-e2e-"))
+    plane = control_plane_module.ControlPlane(base=base / "plane", kubeconfig=base / "kubeconfig")
+    try:
+        plane.start()
+        yield Cluster(plane)
+    finally:
+        plane.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 pulumi_stack_module = _load("pulumi_stack")
