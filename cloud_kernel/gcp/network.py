@@ -67,7 +67,7 @@ class Network(pulumi.ComponentResource):
         )
         self.subnet = self._subnet(name, env)
         self.router, self.nat = self._nat(name, env)
-        self.private_services_range, self.private_services = self._private_services(name, env, gcp_spec)
+        self.private_services_range, self.private_services = self._private_services(name, env)
         self.register_outputs(
             {"network": self.network.self_link, "subnet": self.subnet.self_link, "ranges": self.ranges}
         )
@@ -121,9 +121,7 @@ class Network(pulumi.ComponentResource):
         )
         return router, nat
 
-    def _private_services(
-        self, name: str, env: GcpEnv, gcp_spec: GcpSpec
-    ) -> tuple[gcp.compute.GlobalAddress, gcp.servicenetworking.Connection]:
+    def _private_services(self, name: str, env: GcpEnv) -> tuple[gcp.compute.GlobalAddress, gcp.servicenetworking.Connection]:
         address, _, prefix = self.ranges["private-services"].partition("/")
         reserved = gcp.compute.GlobalAddress(
             f"{name}-private-services",
