@@ -22,35 +22,14 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
+from cloud_kernel.aws import names
 from cloud_kernel.aws.identity import irsa_role
+from cloud_kernel.aws.limits import ADDON_VERSIONS
 from cloud_kernel.aws.providers import AwsEnv
 from cloud_kernel.specs import AwsSpec, ClusterSpec
 
 # EKS managed add-on versions per Kubernetes minor. Pinned: an add-on only changes when this table (or
 # `cloud-kernel:cloud.aws.addonVersions`) does, never because AWS published a newer default.
-ADDON_VERSIONS: dict[str, dict[str, str]] = {
-    "1.31": {
-        "vpc-cni": "v1.19.5-eksbuild.1",
-        "kube-proxy": "v1.31.7-eksbuild.2",
-        "coredns": "v1.11.4-eksbuild.10",
-        "aws-ebs-csi-driver": "v1.44.0-eksbuild.1",
-        "aws-efs-csi-driver": "v2.1.8-eksbuild.1",
-    },
-    "1.32": {
-        "vpc-cni": "v1.19.5-eksbuild.1",
-        "kube-proxy": "v1.32.3-eksbuild.7",
-        "coredns": "v1.11.4-eksbuild.10",
-        "aws-ebs-csi-driver": "v1.44.0-eksbuild.1",
-        "aws-efs-csi-driver": "v2.1.8-eksbuild.1",
-    },
-    "1.33": {
-        "vpc-cni": "v1.19.5-eksbuild.3",
-        "kube-proxy": "v1.33.0-eksbuild.2",
-        "coredns": "v1.12.1-eksbuild.2",
-        "aws-ebs-csi-driver": "v1.44.0-eksbuild.1",
-        "aws-efs-csi-driver": "v2.1.8-eksbuild.1",
-    },
-}
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator"]
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
@@ -153,7 +132,7 @@ class Cluster(pulumi.ComponentResource):
         )
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=f"/aws/eks/{env.cluster_name}/cluster",
+            name=names.cluster_log_group(env.project, env.stack),
             retention_in_days=spec.log_retention_days,
             kms_key_id=logs_key_arn,
             opts=child,
