@@ -51,6 +51,7 @@ class PhysicalName:
     kind: str  # key of the cloud's `name_rules`
     name: str
     path: str
+    role: str = ""  # what the resource is, when the path does not say ("the S3 access-log bucket")
 
 
 # The stack name as Pulumi accepts it (before any cloud rule): https://www.pulumi.com/docs/iac/concepts/stacks/

@@ -78,7 +78,8 @@ def physical_names(project: str, stack: str, spec) -> list[PhysicalName]:  # spe
         *(PhysicalName("kms-alias", kms_alias(project, stack, p), "stack") for p in KEY_PURPOSES),
     ]
     if spec.lakehouse:
-        names.append(PhysicalName("s3-bucket", _bucket(project, stack, ACCESS_LOG_BUCKET), "stack"))
+        access_logs = _bucket(project, stack, ACCESS_LOG_BUCKET)
+        names.append(PhysicalName("s3-bucket", access_logs, "stack", "the S3 server-access-log bucket"))
     names += [PhysicalName("s3-bucket", _bucket(project, stack, key), f"lakehouse.{key}") for key in spec.lakehouse]
     for key, db in spec.postgres.items():
         names += _postgres_names(project, stack, key, db)
