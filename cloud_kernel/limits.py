@@ -50,7 +50,7 @@ class PhysicalName:
 
     kind: str  # key of the cloud's `name_rules`
     name: str
-    path: str
+    path: str  # dotted, relative to `cloud-kernel:cloud` (config map keys never contain dots)
     role: str = ""  # what the resource is, when the path does not say ("the S3 access-log bucket")
 
 
@@ -189,7 +189,7 @@ def widest_allowed(cidrs: Iterable[str], widest_prefix: int) -> str | None:
 
 
 # ----- per-cloud tables -----------------------------------------------------------------------------------------
-Problem = tuple[str, str]  # (key path relative to `cloud-kernel:cloud`, message)
+Problem = tuple[tuple, str]  # (keys and indexes relative to `cloud-kernel:cloud`, message)
 
 
 @dataclass(frozen=True)

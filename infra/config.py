@@ -160,9 +160,9 @@ def cloud_issues(config: StackConfig, *, stack: str | None, project: str) -> lis
     issues = []
     for path, message in cloud_problems(config.cloud, project=project, stack=stack):
         if path == STACK:
-            issues.append(ConfigIssue(STACK, f"the stack name {message}"))
+            issues.append(ConfigIssue("stack", f"the stack name {message}"))
         else:
-            issues.append(issue((KEYS["cloud"], *path.split(".")), message))
+            issues.append(issue((KEYS["cloud"], *path), message))
     for path, message in config.core.certificate_problems():
         issues.append(issue((KEYS["core"], *path.split(".")), message))
     return issues

@@ -114,7 +114,7 @@ def extra_problems(spec) -> list[Problem]:  # spec: CloudKernelSpec
     found: list[Problem] = []
     if not spec.aws.grant_deployer_admin and not spec.cluster.admins:
         found.append(
-            ("aws.grantDeployerAdmin", "with grantDeployerAdmin false, cluster.admins must name at least one principal: "
+            (("aws", "grantDeployerAdmin"), "with grantDeployerAdmin false, cluster.admins must name at least one principal: "
              "nobody could administer the cluster or apply its Kubernetes objects")
         )
     pinned = ADDON_VERSIONS.get(spec.cluster.version, {})
@@ -122,13 +122,13 @@ def extra_problems(spec) -> list[Problem]:  # spec: CloudKernelSpec
     missing = [a for a in needed if a not in pinned and a not in spec.aws.addon_versions]
     if missing:
         found.append(
-            ("cluster.version", f"no pinned EKS add-on versions for Kubernetes {spec.cluster.version} (known: "
+            (("cluster", "version"), f"no pinned EKS add-on versions for Kubernetes {spec.cluster.version} (known: "
              f"{', '.join(sorted(ADDON_VERSIONS))}); pin {', '.join(missing)} in aws.addonVersions")
         )
     for key, db in sorted(spec.postgres.items()):
         if db.engine == "aurora" and db.version not in AURORA_VERSIONS:
             found.append(
-                (f"postgres.{key}.version", f"Aurora PostgreSQL {db.version} is not supported; use one of {', '.join(AURORA_VERSIONS)}")
+                (("postgres", key, "version"), f"Aurora PostgreSQL {db.version} is not supported; use one of {', '.join(AURORA_VERSIONS)}")
             )
     return found
 
