@@ -11,6 +11,7 @@ DOCS = "https://docs.aws.amazon.com"
 SOURCES = {
     "log_retention_days": f"{DOCS}/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html",
     "min_zones": f"{DOCS}/eks/latest/userguide/network-reqs.html (subnets in at least two Availability Zones)",
+    "zones_per_region": "https://aws.amazon.com/about-aws/global-infrastructure/regions_az/",
     "max_node_pools": f"{DOCS}/eks/latest/userguide/service-quotas.html (managed node groups per cluster: 30)",
     "max_pool_size": f"{DOCS}/eks/latest/userguide/service-quotas.html (nodes per managed node group: 450)",
     "max_taints": f"{DOCS}/eks/latest/APIReference/API_CreateNodegroup.html (taints: at most 50)",
@@ -73,6 +74,10 @@ NAME_RULES = {
     ),
 }
 
+# Availability Zones a new account can use, where a region has other than 3 (every other region has 3).
+ZONES_PER_REGION = {"us-east-1": 6, "us-west-1": 2, "us-west-2": 4, "ap-northeast-2": 4}
+DEFAULT_ZONES = 3
+
 INTERFACE_ENDPOINTS = frozenset(
     {
         "autoscaling", "ec2", "ec2messages", "ecr.api", "ecr.dkr", "eks", "eks-auth", "elasticfilesystem",
@@ -110,8 +115,14 @@ AURORA_VERSIONS = {"13": "13.20", "14": "14.17", "15": "15.12", "16": "16.8", "1
 
 
 def extra_problems(spec) -> list[Problem]:  # spec: CloudKernelSpec
-    """AWS rules that fit no column of the table: someone must administer the cluster, pinned versions exist."""
+    """AWS rules that fit no column of the table: the region has the zones, someone administers the cluster,
+    pinned versions exist."""
     found: list[Problem] = []
+    offered = ZONES_PER_REGION.get(spec.region, DEFAULT_ZONES)
+    if spec.network.zones > offered:
+        found.append(
+            (("network", "zones"), f"{spec.network.zones} zones, but {spec.region} offers {offered} ({SOURCES['zones_per_region']})")
+        )
     if not spec.aws.grant_deployer_admin and not spec.cluster.admins:
         found.append(
             (("aws", "grantDeployerAdmin"), "with grantDeployerAdmin false, cluster.admins must name at least one principal: "
