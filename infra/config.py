@@ -177,6 +177,8 @@ def cross_layer_issues(config: StackConfig) -> list[ConfigIssue]:
             known = ", ".join(sorted(config.cloud.postgres)) or "none"
             message = f"no postgres instance {core_catalog_database!r} in {cloud}.postgres (defined: {known})"
             issues.append(issue((core, "catalog", "database"), message))
+    if config.user_space.enabled and not (PROJECT_ROOT / config.user_space.manifests).is_dir():
+        issues.append(issue((KEYS["userSpace"], "manifests"), f"no folder {config.user_space.manifests!r} in the project"))
     if config.production:
         issues += _production_issues(config)
     return issues

@@ -75,6 +75,9 @@ EXAMPLES = [
     ("nobody-administers", lambda d: _cloud(d)["aws"].update(grantDeployerAdmin=False), f"{CLOUD}.aws.grantDeployerAdmin", "cluster.admins", "grantDeployerAdmin"),
     ("default-providers-5", lambda d: d["config"].update({"pulumi:disable-default-providers": 5}), "pulumi:disable-default-providers", "list of package names", "disable-default-providers"),
     ("aurora-unknown", lambda d: _cloud(d)["postgres"].update(extra={"engine": "aurora", "version": "18"}), f"{CLOUD}.postgres.extra.version", "not supported", "version: '18'"),
+    ("manifests-missing", lambda d: d["config"]["cloud-kernel:userSpace"].update(manifests="examples/nope"), "cloud-kernel:userSpace.manifests", "no folder", "examples/nope"),
+    ("manifests-outside", lambda d: d["config"]["cloud-kernel:userSpace"].update(manifests="../elsewhere"), "cloud-kernel:userSpace.manifests", "inside the project", "../elsewhere"),
+    ("zones-over-region", lambda d: _cloud(d)["network"].update(zones=4), f"{CLOUD}.network.zones", "eu-west-1 offers 3", "zones:"),
     ("addons-unpinned", lambda d: _cloud(d)["cluster"].update(version="1.34"), f"{CLOUD}.cluster.version", "pin ", "version:"),
 ]
 
