@@ -31,7 +31,7 @@ CLOUD_NAME_PATTERN = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
 CloudName = Annotated[str, Field(pattern=CLOUD_NAME_PATTERN, min_length=1, max_length=24)]
 
 
-def _checked(check):
+def checked(check):
     """An AfterValidator from a function returning problems: the first problems become the error message."""
 
     def validate(value):
@@ -43,7 +43,7 @@ def _checked(check):
     return AfterValidator(validate)
 
 
-def _unique(values: list) -> list:
+def unique_items(values: list) -> list:
     repeated = sorted({str(v) for v in values if values.count(v) > 1})
     if repeated:
         raise ValueError(f"listed more than once: {', '.join(repeated)}")
@@ -55,8 +55,8 @@ def _window(value: str) -> str:
     return value
 
 
-LabelKey = Annotated[str, _checked(label_key_problems)]
-LabelValue = Annotated[str, _checked(label_value_problems)]
+LabelKey = Annotated[str, checked(label_key_problems)]
+LabelValue = Annotated[str, checked(label_value_problems)]
 
 
 class Spec(BaseModel):
@@ -98,7 +98,7 @@ class NetworkSpec(Spec):
     )
     private_subnet_prefix: int = Field(19, ge=16, le=28, description="Prefix length of each private subnet.")
     public_subnet_prefix: int = Field(24, ge=16, le=28, description="Prefix length of each public subnet.")
-    interface_endpoints: Annotated[list[Annotated[str, Field(pattern=r"^[a-z0-9.-]+$")]], AfterValidator(_unique)] = Field(
+    interface_endpoints: Annotated[list[Annotated[str, Field(pattern=r"^[a-z0-9.-]+$")]], AfterValidator(unique_items)] = Field(
         default_factory=list, description="Private endpoints for cloud APIs (AWS: ecr.api, sts, ...)."
     )
     flow_log_retention_days: int = Field(90, ge=1, le=3653)
@@ -134,7 +134,7 @@ class ClusterSpec(Spec):
 
     version: Annotated[str, Field(pattern=r"^1\.\d{2}$")] = "1.33"
     public_endpoint: bool = Field(False, description="Expose the API server publicly (never in prod).")
-    public_access_cidrs: Annotated[list[str], AfterValidator(_unique)] = Field(
+    public_access_cidrs: Annotated[list[str], AfterValidator(unique_items)] = Field(
         default_factory=list, description="Allow-list when public."
     )
     public_access_widest_prefix: int = Field(
@@ -145,7 +145,7 @@ class ClusterSpec(Spec):
         "and warned about elsewhere. Whatever this says, an allow-list covering the whole internet is refused.",
     )
     log_retention_days: int = Field(90, ge=1, le=3653)
-    admins: Annotated[list[str], AfterValidator(_unique)] = Field(
+    admins: Annotated[list[str], AfterValidator(unique_items)] = Field(
         default_factory=list, description="Principals (AWS: IAM role ARNs) granted cluster-admin access."
     )
 

@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from cloud_kernel.limits import ACME_MAX_NAMES, dns_name_problems
-from cloud_kernel.specs import CloudName, Spec, _checked, _unique
+from cloud_kernel.specs import CloudName, Spec, checked, unique_items
 
 DOMAIN_PATTERN = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$"
 DnsLabel = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)]
@@ -61,7 +61,7 @@ class GatewaySpec(Spec):
     public: bool = Field(
         False, description="Internet-facing load balancer. Default: internal (reachable from the private network)."
     )
-    hosts: Annotated[list[DnsLabel], AfterValidator(_unique)] = Field(
+    hosts: Annotated[list[DnsLabel], AfterValidator(unique_items)] = Field(
         default_factory=lambda: ["argo", "catalog"],
         description=(
             "Sub-domains named on the certificate when the issuer is ACME (HTTP-01 cannot issue wildcards); "
@@ -117,7 +117,7 @@ class PolicySpec(Spec):
 class CoreKernelSpec(Spec):
     """Settings of the core kernel for one environment."""
 
-    domain: Annotated[str, Field(pattern=DOMAIN_PATTERN), _checked(dns_name_problems)] = Field(
+    domain: Annotated[str, Field(pattern=DOMAIN_PATTERN), checked(dns_name_problems)] = Field(
         description="Platform DNS domain; the gateway serves *.<domain>."
     )
     cert_manager: CertManagerSpec = Field(default_factory=CertManagerSpec)
