@@ -120,6 +120,8 @@ def plan(
             print_summary(result, out, out_dir)
         if result.failed_mandatory_policies:
             raise Fail(f"{len(result.failed_mandatory_policies)} mandatory policy violation(s)", code=1)
+        if duplicated := [w for w in result.warnings if w.startswith("duplicate URN")]:
+            raise Fail(f"{len(duplicated)} duplicate URN(s): the engine would refuse the program", code=1)
 
     run_guarded(debug, body)
 

@@ -185,3 +185,19 @@ def test_plan_refuses_an_invalid_stack_before_running_the_program(tmp_path: Path
     assert result.exit_code == 2
     assert "cloud-kernel:cloud.cluster.publicAccessCidrs: " in result.stderr and "whole internet" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_plan_fails_when_the_program_registers_a_urn_twice(tmp_path: Path, monkeypatch) -> None:
+    import infra.program
+
+    def twice() -> None:
+        import pulumi_random
+
+        pulumi_random.RandomId("same", byte_length=4)
+        pulumi_random.RandomId("same", byte_length=4)
+
+    monkeypatch.setattr(infra.program, "main", twice)
+    monkeypatch.chdir(ROOT)
+    result = runner.invoke(app, ["plan", "--stack", "dev-aws", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert "duplicate URN(s): the engine would refuse the program" in result.stderr
