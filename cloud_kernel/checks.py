@@ -114,6 +114,12 @@ def _retention(limits: CloudLimits, path: tuple, days: int) -> list[Problem]:
 
 def _cluster(limits: CloudLimits, spec: CloudKernelSpec) -> list[Problem]:
     found = _retention(limits, ("cluster", "logRetentionDays"), spec.cluster.log_retention_days)
+    cidrs = spec.cluster.public_access_cidrs
+    if len(cidrs) > limits.max_public_access_cidrs:
+        found.append((("cluster", "publicAccessCidrs"), f"{len(cidrs)} CIDRs; {limits.cloud} allows {limits.max_public_access_cidrs} ({limits.sources['public_access']})"))
+    for index, cidr in enumerate(cidrs):
+        if ipaddress.ip_network(cidr).version not in limits.public_access_ip_versions:
+            found.append((("cluster", "publicAccessCidrs", index), f"{cidr}: {limits.cloud} takes no IPv6 block here ({limits.sources['public_access']})"))
     if limits.admin_principal is not None:
         for index, principal in enumerate(spec.cluster.admins):
             if not re.fullmatch(limits.admin_principal, principal):

@@ -213,6 +213,8 @@ class CloudLimits:
     taint_key_max: int | None = None
     interface_endpoints: frozenset[str] | None = None
     reserved_cidrs: dict[str, str] = field(default_factory=dict)  # CIDR -> why the network must not overlap it
+    public_access_ip_versions: frozenset[int] = frozenset({4, 6})  # what a public API allow-list may name
+    max_public_access_cidrs: int = 1000
     admin_principal: str | None = None  # pattern of a cluster admin principal
     admin_principal_hint: str = ""
     backup_window_min_minutes: int = 0

@@ -19,6 +19,8 @@ SOURCES = {
     "taint_key_max": f"{DOCS}/eks/latest/APIReference/API_Taint.html (key: 1-63 characters)",
     "interface_endpoints": f"{DOCS}/vpc/latest/privatelink/aws-services-privatelink-support.html",
     "reserved_cidrs": f"{DOCS}/eks/latest/APIReference/API_KubernetesNetworkConfigRequest.html (serviceIpv4Cidr default)",
+    "public_access": f"{DOCS}/eks/latest/APIReference/API_VpcConfigRequest.html (no IPv6 blocks on IPv4 clusters); "
+    f"{DOCS}/eks/latest/userguide/service-quotas.html (public endpoint access CIDR ranges per cluster: 40)",
     "admin_principal": f"{DOCS}/eks/latest/userguide/creating-access-entries.html (IAM role or user ARN)",
     "db_windows": f"{DOCS}/AmazonRDS/latest/APIReference/API_CreateDBInstance.html (PreferredBackupWindow, PreferredMaintenanceWindow)",
     "aurora_versions": f"{DOCS}/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/AuroraPostgreSQL.Updates.html",
@@ -164,6 +166,8 @@ LIMITS = CloudLimits(
     # No reserved ranges: pods take VPC addresses (VPC CNI) and EKS picks a service range outside the VPC
     # (172.20.0.0/16 for a VPC in 10.0.0.0/8, else 10.100.0.0/16), so no network CIDR can collide with either.
     reserved_cidrs={},
+    public_access_ip_versions=frozenset({4}),  # the backend makes IPv4 clusters
+    max_public_access_cidrs=40,
     admin_principal=r"arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}",
     admin_principal_hint="an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)",
     backup_window_min_minutes=30,

@@ -72,6 +72,8 @@ EXAMPLES = [
     ("acme-101-names", lambda d: d["config"][CORE].update(certManager={"clusterIssuer": {"acme": {"email": "ops@example.com"}}}, gateway={"public": True, "hosts": [f"h{i}" for i in range(100)]}), f"{CORE}.gateway.hosts", "at most 100", "hosts:"),
     ("two-slash-1", lambda d: _cloud(d)["cluster"].update(publicAccessCidrs=["0.0.0.0/1", "128.0.0.0/1"]), f"{CLOUD}.cluster.publicAccessCidrs", "whole internet", "publicAccessCidrs"),
     ("256-slash-8", lambda d: _cloud(d)["cluster"].update(publicAccessCidrs=[f"{i}.0.0.0/8" for i in range(256)]), f"{CLOUD}.cluster.publicAccessCidrs", "whole internet", "publicAccessCidrs"),
+    ("public-ipv6", lambda d: _cloud(d)["cluster"].update(publicAccessCidrs=["203.0.113.0/24", "2001:db8::/32"]), f"{CLOUD}.cluster.publicAccessCidrs.1", "no IPv6", "2001:db8::/32"),
+    ("41-public-cidrs", lambda d: _cloud(d)["cluster"].update(publicAccessCidrs=[f"203.0.{i}.0/24" for i in range(41)]), f"{CLOUD}.cluster.publicAccessCidrs", "allows 40", "publicAccessCidrs"),
     ("nobody-administers", lambda d: _cloud(d)["aws"].update(grantDeployerAdmin=False), f"{CLOUD}.aws.grantDeployerAdmin", "cluster.admins", "grantDeployerAdmin"),
     ("default-providers-5", lambda d: d["config"].update({"pulumi:disable-default-providers": 5}), "pulumi:disable-default-providers", "list of package names", "disable-default-providers"),
     ("aurora-unknown", lambda d: _cloud(d)["postgres"].update(extra={"engine": "aurora", "version": "18"}), f"{CLOUD}.postgres.extra.version", "not supported", "version: '18'"),
