@@ -27,13 +27,12 @@ SAFE_STACK = "dev"  # a stack name every rule accepts: a name still wrong with i
 
 
 def cloud_problems(spec: CloudKernelSpec, *, project: str, stack: str | None) -> list[Problem]:
-    """Everything the cloud of `spec` would refuse; names are checked when the stack name is known."""
+    """Everything the cloud of `spec` would refuse. Without the stack name, names are checked with a short one
+    (what the config keys alone break)."""
     limits = for_provider(spec.provider)
     if limits is None:
         return []
-    found: list[Problem] = []
-    if stack is not None:
-        found += name_problems(limits, spec, project, stack)
+    found: list[Problem] = name_problems(limits, spec, project, stack or SAFE_STACK)
     found += _network(limits, spec)
     found += _cluster(limits, spec)
     for key, pool in sorted(spec.node_pools.items()):

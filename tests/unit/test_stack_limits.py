@@ -203,3 +203,13 @@ def test_plan_fails_when_the_program_registers_a_urn_twice(tmp_path: Path, monke
     result = runner.invoke(app, ["plan", "--stack", "dev-aws", "--out", str(tmp_path / "out")])
     assert result.exit_code == 1, result.output
     assert "duplicate URN(s): the engine would refuse the program" in result.stderr
+
+
+def test_a_file_not_named_after_its_stack_still_gets_its_key_names_checked(tmp_path: Path) -> None:
+    document = dev_document()
+    _cloud(document)["postgres"].update({"a--b": {}})
+    path = tmp_path / "staging.yaml"
+    path.write_text(yaml.safe_dump(document))
+    result = validate(path)
+    assert result.exit_code == 2
+    assert f"{path}: {CLOUD}.postgres.a--b: gives the RDS DB identifier 'cloud-kernel-dev-a--b'" in result.stderr
