@@ -16,13 +16,13 @@ created after the node pools. The storage drivers live with the storage classes 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
 
 from cloud_kernel.aws import names
+from cloud_kernel.aws.names import DEPLOYER_ADMIN, principal_key
 from cloud_kernel.aws.identity import irsa_role
 from cloud_kernel.aws.limits import ADDON_VERSIONS
 from cloud_kernel.aws.providers import AwsEnv
@@ -44,12 +44,6 @@ def addon_version(version: str, addon: str, aws_spec: AwsSpec) -> str:
             f"Pin them in cloud-kernel:cloud.aws.addonVersions"
         )
     return table[addon]
-
-
-def principal_key(arn: str) -> str:
-    """A stable, readable resource-name suffix for an IAM principal ARN (its last path segment)."""
-    tail = arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1].lower()
-    return re.sub(r"[^a-z0-9-]+", "-", tail).strip("-") or "principal"
 
 
 def managed_addon(
@@ -183,7 +177,7 @@ class Cluster(pulumi.ComponentResource):
             # The role running Pulumi applies the Kubernetes objects; with bootstrap admin off it needs an entry.
             caller = aws.get_caller_identity_output(opts=env.invoke(self))
             deployer = aws.iam.get_session_context_output(arn=caller.arn, opts=env.invoke(self)).issuer_arn
-            self.access += self._admin(f"{name}-admin-deployer", deployer, env)
+            self.access += self._admin(f"{name}-admin-{DEPLOYER_ADMIN}", deployer, env)
 
         self.cni_role = irsa_role(
             f"{name}-vpc-cni",

@@ -130,6 +130,7 @@ def extra_problems(spec) -> list[Problem]:  # spec: CloudKernelSpec
             (("aws", "grantDeployerAdmin"), "with grantDeployerAdmin false, cluster.admins must name at least one principal: "
              "nobody could administer the cluster or apply its Kubernetes objects")
         )
+    found += _admin_entries(spec)
     pinned = ADDON_VERSIONS.get(spec.cluster.version, {})
     needed = ("vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver", "aws-efs-csi-driver")
     missing = [a for a in needed if a not in pinned and a not in spec.aws.addon_versions]
@@ -143,6 +144,19 @@ def extra_problems(spec) -> list[Problem]:  # spec: CloudKernelSpec
             found.append(
                 (("postgres", key, "version"), f"Aurora PostgreSQL {db.version} is not supported; use one of {', '.join(AURORA_VERSIONS)}")
             )
+    return found
+
+
+def _admin_entries(spec) -> list[Problem]:
+    """Each admin gets an access entry named after its ARN's last segment: two ARNs ending alike, or one
+    ending in `deployer` beside the deployer's own entry, would register the same resource twice."""
+    taken = {names.DEPLOYER_ADMIN: "the deployer's access entry (aws.grantDeployerAdmin)"} if spec.aws.grant_deployer_admin else {}
+    found: list[Problem] = []
+    for index, arn in enumerate(spec.cluster.admins):
+        key = names.principal_key(arn)
+        if key in taken:
+            found.append((("cluster", "admins", index), f"{arn!r} ends in {key!r} like {taken[key]}: access entries are named after that"))
+        taken.setdefault(key, repr(arn))
     return found
 
 

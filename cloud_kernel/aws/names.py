@@ -9,6 +9,7 @@ config keys bound; the plan's name checker covers them.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from cloud_kernel.limits import PhysicalName
 
@@ -21,6 +22,7 @@ KEY_PURPOSES: dict[str, str] = {
     "databases": "RDS storage, Performance Insights and master-user secrets",
     "logs": "CloudWatch log groups",
 }
+DEPLOYER_ADMIN = "deployer"  # the access entry of the IAM role running Pulumi (aws.grantDeployerAdmin)
 # Placeholders for facts only the cloud knows; they never change a name's length or alphabet.
 SAMPLE_ACCOUNT, SAMPLE_REGION = "000000000000", "us-east-1"
 
@@ -45,6 +47,12 @@ def rds_identifier(project: str, stack: str, key: str) -> str:
 
 def kms_alias(project: str, stack: str, purpose: str) -> str:
     return f"alias/{prefix(project, stack)}/{purpose}"
+
+
+def principal_key(arn: str) -> str:
+    """A stable, readable resource-name suffix for an IAM principal ARN (its last path segment)."""
+    tail = arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1].lower()
+    return re.sub(r"[^a-z0-9-]+", "-", tail).strip("-") or "principal"
 
 
 def cluster_log_group(project: str, stack: str) -> str:

@@ -62,7 +62,7 @@ MUTATIONS = st.one_of(
     at((CLOUD, "lakehouse"), st.dictionaries(keys | st.just("access-logs"), st.just({}), max_size=3)),
     at((*DB, "backupWindow"), st.builds(lambda a, b: f"{a}-{b}", hhmm, hhmm)),
     at((*DB, "maintenanceWindow"), st.builds(lambda d1, a, d2, b: f"{d1}:{a}-{d2}:{b}", days, hhmm, days, hhmm)),
-    at((CLOUD, "cluster", "admins"), st.lists(st.sampled_from(["arn:aws:iam::123456789012:role/ops", "arn:aws:iam::123456789012:user/a", "not-an-arn", "arn:aws:sts::123456789012:assumed-role/x/y"]), max_size=2)),
+    at((CLOUD, "cluster", "admins"), st.lists(st.sampled_from(["arn:aws:iam::123456789012:role/ops", "arn:aws:iam::123456789012:role/team/ops", "arn:aws:iam::123456789012:role/deployer", "arn:aws:iam::123456789012:user/a", "not-an-arn", "arn:aws:sts::123456789012:assumed-role/x/y"]), max_size=2)),
     at((CLOUD, "cluster", "publicAccessCidrs"), st.lists(cidrs(), min_size=1, max_size=4)),
     at((CLOUD, "aws", "grantDeployerAdmin"), st.booleans()),
     at((CORE, "domain"), st.lists(st.from_regex(r"[a-z][a-z0-9]{0,70}", fullmatch=True), min_size=2, max_size=5).map(".".join)),

@@ -65,6 +65,8 @@ EXAMPLES = [
     ("windows-overlap", lambda d: _cloud(d)["postgres"]["platform"].update(backupWindow="03:00-04:00", maintenanceWindow="sun:03:30-sun:04:30"), f"{CLOUD}.postgres.platform.maintenanceWindow", "overlaps backupWindow", "maintenanceWindow"),
     ("maintenance-1-minute", lambda d: _cloud(d)["postgres"]["platform"].update(maintenanceWindow="sun:05:00-sun:05:01"), f"{CLOUD}.postgres.platform.maintenanceWindow", "at least 30", "maintenanceWindow"),
     ("admin-not-an-arn", lambda d: _cloud(d)["cluster"].update(admins=["not-an-arn"]), f"{CLOUD}.cluster.admins.0", "not an IAM role or user ARN", "not-an-arn"),
+    ("admins-same-tail", lambda d: _cloud(d)["cluster"].update(admins=["arn:aws:iam::123456789012:role/a/ops", "arn:aws:iam::123456789012:role/b/ops"]), f"{CLOUD}.cluster.admins.1", "ends in 'ops'", "role/b/ops"),
+    ("admin-named-deployer", lambda d: _cloud(d)["cluster"].update(admins=["arn:aws:iam::123456789012:role/Deployer"]), f"{CLOUD}.cluster.admins.0", "deployer's access entry", "role/Deployer"),
     ("unknown-endpoint", lambda d: _cloud(d)["network"].update(interfaceEndpoints=["ecr-api"]), f"{CLOUD}.network.interfaceEndpoints.0", "not a known interface endpoint", "ecr-api"),
     ("duplicate-endpoint", lambda d: _cloud(d)["network"].update(interfaceEndpoints=["sts", "sts"]), f"{CLOUD}.network.interfaceEndpoints", "more than once: sts", "interfaceEndpoints"),
     ("domain-label-64", lambda d: d["config"][CORE].update(domain="a" * 64 + ".example.com"), f"{CORE}.domain", "64 characters", "domain:"),
