@@ -76,6 +76,17 @@ NAME_RULES = {
     ),
 }
 
+# Regions an account can name (commercial, China, GovCloud); a typo here would fail inside `pulumi up`.
+REGIONS = frozenset(
+    {
+        "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "mx-central-1", "sa-east-1",
+        "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-south-2", "eu-north-1",
+        "il-central-1", "me-south-1", "me-central-1", "af-south-1", "ap-east-1", "ap-east-2", "ap-south-1",
+        "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+        "ap-southeast-6", "ap-southeast-7", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+        "cn-north-1", "cn-northwest-1", "us-gov-east-1", "us-gov-west-1",
+    }
+)
 # Availability Zones a new account can use, where a region has other than 3 (every other region has 3).
 ZONES_PER_REGION = {"us-east-1": 6, "us-west-1": 2, "us-west-2": 4, "ap-northeast-2": 4}
 DEFAULT_ZONES = 3
@@ -120,6 +131,8 @@ def extra_problems(spec) -> list[Problem]:  # spec: CloudKernelSpec
     """AWS rules that fit no column of the table: the region has the zones, someone administers the cluster,
     pinned versions exist."""
     found: list[Problem] = []
+    if spec.region not in REGIONS:
+        found.append((("region",), f"{spec.region!r} is not an AWS region ({SOURCES['zones_per_region']})"))
     offered = ZONES_PER_REGION.get(spec.region, DEFAULT_ZONES)
     if spec.network.zones > offered:
         found.append(

@@ -81,6 +81,7 @@ EXAMPLES = [
     ("aurora-unknown", lambda d: _cloud(d)["postgres"].update(extra={"engine": "aurora", "version": "18"}), f"{CLOUD}.postgres.extra.version", "not supported", "version: '18'"),
     ("manifests-missing", lambda d: d["config"]["cloud-kernel:userSpace"].update(manifests="examples/nope"), "cloud-kernel:userSpace.manifests", "no folder", "examples/nope"),
     ("manifests-outside", lambda d: d["config"]["cloud-kernel:userSpace"].update(manifests="../elsewhere"), "cloud-kernel:userSpace.manifests", "inside the project", "../elsewhere"),
+    ("region-typo", lambda d: _cloud(d).update(region="eu-west-7"), f"{CLOUD}.region", "not an AWS region", "region:"),
     ("zones-over-region", lambda d: _cloud(d)["network"].update(zones=4), f"{CLOUD}.network.zones", "eu-west-1 offers 3", "zones:"),
     ("addons-unpinned", lambda d: _cloud(d)["cluster"].update(version="1.34"), f"{CLOUD}.cluster.version", "pin ", "version:"),
 ]
