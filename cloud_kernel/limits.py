@@ -197,7 +197,7 @@ class CloudLimits:
     """What one cloud refuses, with a source for every number. `physical_names(project, stack, spec)` lists
     every name the stack gives that cloud's resources; `extra(spec)` holds rules that fit no column."""
 
-    cloud: str
+    cloud: str  # its name in messages ("AWS")
     sources: dict[str, str]
     name_rules: dict[str, NameRule]
     physical_names: Callable[[str, str, Any], list[PhysicalName]]

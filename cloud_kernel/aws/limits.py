@@ -174,7 +174,7 @@ def _admin_entries(spec) -> list[Problem]:
 
 
 LIMITS = CloudLimits(
-    cloud="aws",
+    cloud="AWS",
     sources=SOURCES,
     name_rules=NAME_RULES,
     physical_names=names.physical_names,

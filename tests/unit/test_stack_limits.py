@@ -56,7 +56,7 @@ EXAMPLES = [
     ("label-value-64", lambda d: _pool(d)["labels"].update(team="x" * 64), f"{CLOUD}.nodePools.batch.labels.team", "1-63", "team:"),
     ("label-value-space", lambda d: _pool(d)["labels"].update(team="data eng"), f"{CLOUD}.nodePools.batch.labels.team", "1-63", "team:"),
     ("taint-key-254", lambda d: _pool(d)["taints"].append({"key": "k" * 254, "effect": "NoSchedule"}), f"{CLOUD}.nodePools.batch.taints.1.key", "1-63", "k" * 254),
-    ("taint-key-eks-63", lambda d: _pool(d)["taints"].append({"key": "example.com/" + "k" * 60}), f"{CLOUD}.nodePools.batch.taints.1.key", "aws allows 63", "example.com/"),
+    ("taint-key-eks-63", lambda d: _pool(d)["taints"].append({"key": "example.com/" + "k" * 60}), f"{CLOUD}.nodePools.batch.taints.1.key", "AWS allows 63", "example.com/"),
     ("60-taints", lambda d: _pool(d).update(taints=[{"key": f"k{i}"} for i in range(60)]), f"{CLOUD}.nodePools.batch.taints", "at most 50", "taints:"),
     ("max-size-1000", lambda d: _pool(d).update(maxSize=1000), f"{CLOUD}.nodePools.batch.maxSize", "at most 450", "maxSize: 1000"),
     ("rds-double-hyphen", lambda d: _cloud(d)["postgres"].update({"a--b": {}}), f"{CLOUD}.postgres.a--b", "must not contain '--'", "a--b:"),
