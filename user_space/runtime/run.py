@@ -1,0 +1,82 @@
+"""Run the runtime in the foreground: take the Lease (one active replica), then run the kopf operator
+cluster-wide until SIGTERM/SIGINT or a lost Lease; release the Lease on the way out.
+
+Used by the container (`python -m user_space.runtime`) and by `kernelctl runtime run`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+
+import kopf
+
+from core_kernel.context import PLATFORM_NAMESPACE
+from user_space.runtime.cluster import Cluster, api_client
+from user_space.runtime.leader import LeaderElection
+from user_space.runtime.migrations import database_migrator
+from user_space.runtime.operator import ContextCache, build_registry, settings
+from user_space.runtime.reconciler import Reconciler
+
+log = logging.getLogger("cloud-kernel-runtime")
+
+
+@dataclass(frozen=True)
+class Options:
+    kubeconfig: str | None = None
+    namespace: str = PLATFORM_NAMESPACE  # where the Lease and the platform context live
+    identity: str = ""
+    resync: float = 300.0
+    workers: int = 16
+    lease_duration: int = 15
+    liveness: str | None = None  # e.g. http://0.0.0.0:8080/healthz
+
+
+def run(options: Options, stop: threading.Event | None = None) -> int:
+    """Exit code: 0 after a graceful stop, 1 when the Lease was lost."""
+    if options.kubeconfig:
+        os.environ["KUBECONFIG"] = options.kubeconfig  # kopf's own login reads it
+    api = api_client(options.kubeconfig)
+    identity = options.identity or f"{socket.gethostname()}-{os.getpid()}"
+    election = LeaderElection(api, options.namespace, identity, duration=options.lease_duration,
+                              renew=max(1.0, options.lease_duration / 3))
+    stop = stop or threading.Event()
+    _on_signals(stop)
+    if not election.acquire(stop):
+        return 0
+    cluster = Cluster(api)
+    cache = ContextCache(cluster, options.namespace)
+    rec = Reconciler(cluster, cache, migrate=database_migrator(cluster), workers=max(2, options.workers // 2))
+    registry = build_registry(rec, cache, resync=options.resync, context_namespace=options.namespace)
+    flag = threading.Event()
+    watcher = threading.Thread(target=_stop_when, args=(flag, stop, election.lost), daemon=True)
+    watcher.start()
+    try:
+        asyncio.run(kopf.operator(registry=registry, settings=settings(options.workers), clusterwide=True,
+                                  standalone=True, stop_flag=flag, liveness_endpoint=options.liveness))
+    finally:
+        rec.shutdown()
+        if not election.lost.is_set():
+            election.release()
+    return 1 if election.lost.is_set() else 0
+
+
+def _stop_when(flag: threading.Event, *events: threading.Event) -> None:
+    while not any(e.wait(0.2) for e in events):
+        pass
+    log.info("stopping")
+    flag.set()
+
+
+def _on_signals(stop: threading.Event) -> None:
+    """SIGTERM/SIGINT stop a standby candidate too (kopf handles them itself once it runs)."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
