@@ -17,7 +17,7 @@ def main() -> int:
         identity=os.environ.get("POD_NAME", ""),
         resync=float(os.environ.get("RESYNC_SECONDS", Options.resync)),
         workers=int(os.environ.get("WORKERS", Options.workers)),
-        liveness=os.environ.get("LIVENESS_ENDPOINT") or None,
+        metrics_port=int(os.environ.get("METRICS_PORT", "8080")),
     )
     return run(options)
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -26,6 +27,7 @@ from user_space.runtime.cluster import Cluster, MissingKind, Rejected
 from user_space.runtime.dependencies import Known, Ref, references
 from user_space.runtime.desired import Desired, Owner, desired, object_key, ref_of
 from user_space.runtime.kinds import KINDS, Kind, owner_key
+from user_space.runtime.metrics import Metrics
 
 log = logging.getLogger("cloud-kernel-runtime")
 
@@ -76,8 +78,10 @@ def _hash(objects: list[dict[str, Any]]) -> str:
 
 class Reconciler:
     def __init__(self, cluster: Cluster, context: Callable[[], PlatformContext | None],
-                 migrate: Callable[[Body, Res, PlatformContext], bool] | None = None, workers: int = 8):
+                 migrate: Callable[[Body, Res, PlatformContext], bool] | None = None, workers: int = 8,
+                 metrics: Metrics | None = None):
         self.cluster = cluster
+        self.metrics = metrics
         self.context = context
         self.migrate = migrate
         self.known = Known([])
@@ -167,6 +171,21 @@ class Reconciler:
 
     def reconcile(self, body: Body) -> st.Outcome:
         """Bring the cluster to what `body` compiles to, write status; raises Wait or Failed after writing it."""
+        started = time.monotonic()
+        phase = st.ERROR
+        try:
+            outcome = self._reconcile_locked(body)
+            phase = outcome.phase
+            return outcome
+        except Wait:
+            phase = st.PENDING
+            raise
+        finally:
+            if self.metrics is not None:
+                self.metrics.observe(phase, time.monotonic() - started)
+                self.metrics.resources = len(self.bodies)
+
+    def _reconcile_locked(self, body: Body) -> st.Outcome:
         with self.lock(body.key):
             latest = self.bodies.get(body.key)
             if latest is not None and latest.uid == body.uid and latest.generation >= body.generation:

@@ -18,6 +18,7 @@ import kopf
 from core_kernel.context import PLATFORM_NAMESPACE
 from user_space.runtime.cluster import Cluster, api_client
 from user_space.runtime.leader import LeaderElection
+from user_space.runtime.metrics import Metrics, serve
 from user_space.runtime.migrations import database_migrator
 from user_space.runtime.operator import ContextCache, build_registry, settings
 from user_space.runtime.reconciler import Reconciler
@@ -33,7 +34,7 @@ class Options:
     resync: float = 300.0
     workers: int = 16
     lease_duration: int = 15
-    liveness: str | None = None  # e.g. http://0.0.0.0:8080/healthz
+    metrics_port: int | None = None  # /healthz and /metrics on every replica (8080 in the pod)
 
 
 def run(options: Options, stop: threading.Event | None = None) -> int:
@@ -46,18 +47,30 @@ def run(options: Options, stop: threading.Event | None = None) -> int:
                               renew=max(1.0, options.lease_duration / 3))
     stop = stop or threading.Event()
     _on_signals(stop)
-    if not election.acquire(stop):
-        return 0
+    metrics = Metrics()
+    server = serve(metrics, options.metrics_port) if options.metrics_port else None
+    try:
+        if not election.acquire(stop):
+            return 0
+        metrics.leader = 1
+        return _lead(options, api, election, stop, metrics)
+    finally:
+        if server is not None:
+            server.shutdown()
+
+
+def _lead(options: Options, api, election: LeaderElection, stop: threading.Event, metrics: Metrics) -> int:
     cluster = Cluster(api)
     cache = ContextCache(cluster, options.namespace)
-    rec = Reconciler(cluster, cache, migrate=database_migrator(cluster), workers=max(2, options.workers // 2))
+    rec = Reconciler(cluster, cache, migrate=database_migrator(cluster), workers=max(2, options.workers // 2),
+                     metrics=metrics)
     registry = build_registry(rec, cache, resync=options.resync, context_namespace=options.namespace)
     flag = threading.Event()
     watcher = threading.Thread(target=_stop_when, args=(flag, stop, election.lost), daemon=True)
     watcher.start()
     try:
         asyncio.run(kopf.operator(registry=registry, settings=settings(options.workers), clusterwide=True,
-                                  standalone=True, stop_flag=flag, liveness_endpoint=options.liveness))
+                                  standalone=True, stop_flag=flag))
     finally:
         rec.shutdown()
         if not election.lost.is_set():
