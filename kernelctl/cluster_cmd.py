@@ -117,7 +117,7 @@ def apply_views(cluster, views: list[dict[str, Any]]) -> list[str]:
         else:
             cluster.apply(body)
             outcome = "created" if live is None else "updated"
-        where = f"({ns}) " if ns else ""
+        where = f"({ns}) " if ns else " "
         lines.append(f"applying{where}{view['name']}:{view.get('version', '')}:{view['type']}...{outcome}")
     return lines
 
@@ -241,7 +241,7 @@ def dependents(cluster, target: Res) -> list[str]:
 
 def delete_one(cluster, kind: Kind, name: str, namespace: str | None, force: bool) -> str:
     live = cluster.get(kind.api_version, kind.kind, name, namespace)
-    where = f"({namespace}) " if namespace else ""
+    where = f"({namespace}) " if namespace else " "
     if live is None:
         raise ClusterFail(f"{kind.type} {where}{name} not found")
     users = dependents(cluster, Res(live["spec"]))

@@ -27,6 +27,14 @@ class MissingKind(Exception):
         self.api_version, self.kind = api_version, kind
 
 
+class MissingNamespace(Exception):
+    """An object's namespace does not exist (a platform service that is not installed, a workspace not created)."""
+
+    def __init__(self, namespace: str):
+        super().__init__(f"namespace {namespace!r} does not exist")
+        self.namespace = namespace
+
+
 class Rejected(Exception):
     """The API server refused an object (invalid, forbidden, admission denied): not worth retrying as is."""
 
@@ -57,7 +65,7 @@ class Cluster:
         self.api = api
         self.field_manager = field_manager
         self._dynamic: DynamicClient | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._resources: dict[tuple[str, str], Any] = {}
 
     @property
@@ -95,6 +103,8 @@ class Cluster:
         except ApiException as exc:
             if exc.status in (400, 403, 422):
                 raise Rejected(f"{obj['kind']} {meta.get('namespace', '')}/{meta['name']}: {_message(exc)}") from None
+            if exc.status == 404 and meta.get("namespace"):
+                raise MissingNamespace(meta["namespace"]) from None
             raise
         return live.to_dict()
 

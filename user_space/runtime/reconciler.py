@@ -23,7 +23,7 @@ from user_space.compiler.common import Res, manifest_view
 from user_space.model.errors import ResourceError
 from user_space.model.parse import parse_resource
 from user_space.runtime import status as st
-from user_space.runtime.cluster import Cluster, MissingKind, Rejected
+from user_space.runtime.cluster import Cluster, MissingKind, MissingNamespace, Rejected
 from user_space.runtime.dependencies import Known, Ref, references
 from user_space.runtime.desired import Desired, Owner, desired, object_key, ref_of
 from user_space.runtime.kinds import KINDS, Kind, owner_key
@@ -235,6 +235,8 @@ class Reconciler:
                 result = self.cluster.apply(obj)
             except MissingKind as exc:
                 raise Wait("WaitingForAPI", str(exc)) from None
+            except MissingNamespace as exc:
+                raise Wait("WaitingForNamespace", str(exc)) from None
             except Rejected as exc:
                 failed = Failed(str(exc))
                 failed.reason = "ApplyFailed"  # type: ignore[attr-defined]

@@ -60,6 +60,7 @@ def run(options: Options, stop: threading.Event | None = None) -> int:
 
 
 def _lead(options: Options, api, election: LeaderElection, stop: threading.Event, metrics: Metrics) -> int:
+    logging.getLogger("kopf.objects").setLevel(logging.WARNING)  # one line per handled event otherwise
     cluster = Cluster(api)
     cache = ContextCache(cluster, options.namespace)
     rec = Reconciler(cluster, cache, migrate=database_migrator(cluster), workers=max(2, options.workers // 2),
