@@ -66,24 +66,35 @@ def _lead(options: Options, api, election: LeaderElection, stop: threading.Event
     rec = Reconciler(cluster, cache, migrate=database_migrator(cluster), workers=max(2, options.workers // 2),
                      metrics=metrics)
     registry = build_registry(rec, cache, resync=options.resync, context_namespace=options.namespace)
-    flag = threading.Event()
-    watcher = threading.Thread(target=_stop_when, args=(flag, stop, election.lost), daemon=True)
-    watcher.start()
+    finished = threading.Event()
     try:
-        asyncio.run(kopf.operator(registry=registry, settings=settings(options.workers), clusterwide=True,
-                                  standalone=True, stop_flag=flag))
+        asyncio.run(_operate(registry, options.workers, (stop, election.lost), finished))
     finally:
+        finished.set()
         rec.shutdown()
         if not election.lost.is_set():
             election.release()
     return 1 if election.lost.is_set() else 0
 
 
-def _stop_when(flag: threading.Event, *events: threading.Event) -> None:
-    while not any(e.wait(0.2) for e in events):
-        pass
-    log.info("stopping")
-    flag.set()
+async def _operate(registry, workers: int, reasons: tuple[threading.Event, ...], finished: threading.Event) -> None:
+    """kopf until SIGTERM/SIGINT (kopf's own handlers) or one of `reasons` (a stop request, a lost Lease).
+
+    The stop flag is an asyncio.Event set from a watcher thread: kopf would wait for a threading.Event or a
+    concurrent Future in an executor thread, which keeps the process alive after kopf stopped on a signal."""
+    loop = asyncio.get_running_loop()
+    flag = asyncio.Event()
+
+    def watch() -> None:
+        while not finished.is_set():
+            if any(e.wait(0.2) for e in reasons):
+                log.info("stopping")
+                loop.call_soon_threadsafe(flag.set)
+                return
+
+    threading.Thread(target=watch, name="stop-watcher", daemon=True).start()
+    await kopf.operator(registry=registry, settings=settings(workers), clusterwide=True, standalone=True,
+                        stop_flag=flag)
 
 
 def _on_signals(stop: threading.Event) -> None:
