@@ -95,6 +95,7 @@ class Known:
     def __init__(self, resources: Iterable[Res], node_pools: Iterable[str] = ()):
         self.by_key: dict[tuple[str, str | None, str], Res] = {}
         self.depots: dict[str, Res] = {}
+        self._stacks: dict[str, Res] = {}
         self.node_pools = set(node_pools)
         for res in resources:
             self.add(res)
@@ -105,9 +106,13 @@ class Known:
             self.depots[res.name] = res
         elif res.type == "lakehouse":
             self.depots[lakehouse_depot_name(res)] = res
+        elif res.type == "stack":
+            self._stacks[res.name] = res
 
     def remove(self, res: Res) -> None:
         self.by_key.pop((res.type, None if res.instance_level else res.workspace, res.name), None)
+        if res.type == "stack":
+            self._stacks.pop(res.name, None)
         for name, value in list(self.depots.items()):
             if value.resource_id == res.resource_id:
                 del self.depots[name]
@@ -128,7 +133,7 @@ class Known:
         return ref.type == "compute" and (ref.name in self.node_pools or ref.name in WELL_KNOWN_COMPUTE)
 
     def stacks(self) -> list[Res]:
-        return [r for (t, _, _), r in sorted(self.by_key.items()) if t == "stack"]
+        return [self._stacks[name] for name in sorted(self._stacks)]
 
 
 def missing(res: Res, known: Known) -> list[Ref]:

@@ -140,7 +140,7 @@ def _register_owned(registry: kopf.OperatorRegistry, rec: Reconciler) -> None:
         ws = labels.get("cloudkernel.io/workspace")
         if ws:  # a workspace-level object: apply the workspace's objects again
             try:
-                rec.apply_workspace(ws, force=True)
+                rec.apply_workspace(ws)
             except Wait:
                 pass
 

@@ -8,8 +8,6 @@ kopf (`user_space.runtime.operator`) calls `observe`/`forget` from its index and
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import threading
 import time
@@ -72,10 +70,6 @@ class Body:
         return Owner(self.kind.type, self.name, self.namespace, self.uid)
 
 
-def _hash(objects: list[dict[str, Any]]) -> str:
-    return hashlib.sha256(json.dumps(objects, sort_keys=True).encode()).hexdigest()
-
-
 class Reconciler:
     def __init__(self, cluster: Cluster, context: Callable[[], PlatformContext | None],
                  migrate: Callable[[Body, Res, PlatformContext], bool] | None = None, workers: int = 8,
@@ -88,8 +82,9 @@ class Reconciler:
         self.bodies: dict[str, Body] = {}
         self.owners: dict[str, Owner] = {}  # resource id -> custom resource
         self.waiting: dict[str, set[Ref]] = {}  # owner key -> what it waits for
-        self.workspaces: dict[str, dict[str, dict[tuple, dict[str, Any]]]] = {}  # ws -> owner key -> objects
-        self.applied_workspace: dict[str, str] = {}
+        # ws -> the workspace objects applied: the union of what its Resources asked for (never shrinks while
+        # the runtime runs; a policy no Resource needs any more stays until the next restart of the runtime).
+        self.workspaces: dict[str, dict[tuple, dict[str, Any]]] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._queued: set[str] = set()
@@ -119,8 +114,6 @@ class Reconciler:
         except (KeyError, TypeError):
             pass
         self.waiting.pop(body.key, None)
-        for parts in self.workspaces.values():
-            parts.pop(body.key, None)
 
     def _wake(self, res: Res) -> None:
         """Reconcile, soon, every Resource that was waiting for `res`."""
@@ -211,7 +204,7 @@ class Reconciler:
         with self._guard:
             self.known.add(res)
             self.owners[res.resource_id] = body.owner
-        want = desired(res, self.known, context, body.owner, dict(self.owners))
+        want = desired(res, self.known, context, body.owner, self.owners)
         if want.waits:
             self.waiting[body.key] = set(want.waits)
             raise Wait("WaitingForDependency", "waiting for " + ", ".join(str(r) for r in want.waits))
@@ -220,7 +213,7 @@ class Reconciler:
             exc = Failed("; ".join(want.errors))
             exc.reason = "CompileFailed"  # type: ignore[attr-defined]
             raise exc
-        self._apply_workspaces(body.key, want)
+        self._apply_workspaces(want)
         live = self._apply(want)
         self._prune(body, want)
         migrated = self.migrate(body, res, context) if res.type == "database" and self.migrate else None
@@ -253,31 +246,34 @@ class Reconciler:
                 log.info("pruning %s %s/%s of %s", ref["kind"], ref.get("namespace", ""), ref["name"], body.key)
                 self.cluster.delete(ref["apiVersion"], ref["kind"], ref["name"], ref.get("namespace"))
 
-    def _apply_workspaces(self, key: str, want: Desired) -> None:
-        """Apply each touched workspace's objects for the union of what its Resources need, when it changed."""
+    def _apply_workspaces(self, want: Desired) -> None:
+        """Apply the workspace objects this Resource needs that its workspace does not have yet."""
         by_ws: dict[str, dict[tuple, dict[str, Any]]] = {}
         for o in want.workspace:
             ws = o["metadata"].get("namespace") or o["metadata"]["name"]
             by_ws.setdefault(ws, {})[object_key(o)] = o
         for ws, objects in by_ws.items():
+            union = self.workspaces.get(ws, {})
+            if all(union.get(k) == o for k, o in objects.items()):
+                continue
             with self.lock(f"workspace:{ws}"):
-                self.workspaces.setdefault(ws, {})[key] = objects
-                self.apply_workspace(ws)
+                union = self.workspaces.setdefault(ws, {})
+                new = {k: o for k, o in objects.items() if union.get(k) != o}
+                self._apply_all(sorted(new.values(), key=lambda o: (o["kind"] != "Namespace", object_key(o))))
+                union.update(new)
 
-    def apply_workspace(self, ws: str, force: bool = False) -> None:
-        union: dict[tuple, dict[str, Any]] = {}
-        for objects in self.workspaces.get(ws, {}).values():
-            union.update(objects)
-        ordered = sorted(union.values(), key=lambda o: (o["kind"] != "Namespace", object_key(o)))
-        digest = _hash(ordered)
-        if not force and self.applied_workspace.get(ws) == digest:
-            return
-        for obj in ordered:
+    def apply_workspace(self, ws: str) -> None:
+        """Apply every object of the workspace again (one was deleted or changed by hand)."""
+        with self.lock(f"workspace:{ws}"):
+            union = self.workspaces.get(ws, {})
+            self._apply_all(sorted(union.values(), key=lambda o: (o["kind"] != "Namespace", object_key(o))))
+
+    def _apply_all(self, objects: list[dict[str, Any]]) -> None:
+        for obj in objects:
             try:
                 self.cluster.apply(obj)
             except MissingKind as exc:
                 raise Wait("WaitingForAPI", str(exc)) from None
-        self.applied_workspace[ws] = digest
 
     def _write(self, body: Body, outcome: st.Outcome) -> None:
         status = st.build_status(outcome, body.generation, body.status, datetime.now(timezone.utc))
