@@ -80,17 +80,20 @@ class Cluster:
         found = self._resources.get(key)
         if found is not None:
             return found
-        try:
-            found = self.dynamic.resources.get(api_version=api_version, kind=kind)
-        except ResourceNotFoundError:
-            with self._lock:
-                self.dynamic.resources.invalidate_cache()
-            try:
-                found = self.dynamic.resources.get(api_version=api_version, kind=kind)
-            except ResourceNotFoundError:
-                raise MissingKind(api_version, kind) from None
-        self._resources[key] = found
+        with self._lock:  # the dynamic client's discovery cache is not thread-safe
+            found = self._resources.get(key) or self._discover(api_version, kind)
+            self._resources[key] = found
         return found
+
+    def _discover(self, api_version: str, kind: str) -> Any:
+        try:
+            return self.dynamic.resources.get(api_version=api_version, kind=kind)
+        except ResourceNotFoundError:
+            self.dynamic.resources.invalidate_cache()  # a CRD installed since the last discovery
+        try:
+            return self.dynamic.resources.get(api_version=api_version, kind=kind)
+        except ResourceNotFoundError:
+            raise MissingKind(api_version, kind) from None
 
     # ----- objects ------------------------------------------------------------------------------------------
     def apply(self, obj: dict[str, Any]) -> dict[str, Any]:
