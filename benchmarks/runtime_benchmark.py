@@ -31,11 +31,12 @@ from core_kernel.context import CONTEXT_CONFIGMAP, CONTEXT_KEY, PLATFORM_NAMESPA
 from user_space.gitops import custom_resource_body  # noqa: E402
 from user_space.runtime.reconciler import Body, Reconciler  # noqa: E402
 
-WORKSPACES = ["bench-a", "bench-b", "bench-c", "bench-d"]
+# 20 workspaces: each stays well under its ResourceQuota (a workspace may hold 100 Secrets and 100 ConfigMaps).
+WORKSPACES = [f"bench-{i:02d}" for i in range(20)]
 
 
 def manifests(count: int) -> list[dict[str, Any]]:
-    """Half key-value Secrets, half Workers that read one of them, over four workspaces."""
+    """Half key-value Secrets, half Workers that read one of them, over the workspaces."""
     out = []
     for i in range(count):
         ws = WORKSPACES[(i // 2) % len(WORKSPACES)]  # a Worker and the Secret it reads share a workspace
@@ -129,10 +130,10 @@ def end_to_end(count: int) -> None:
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda v: cluster.apply(custom_resource_body(v)), views))
         created = time.perf_counter() - start
-        done = _wait_active(cluster, count)
+        done, failed = _wait_settled(cluster, count)
         seconds = time.perf_counter() - start
-        print(f"end to end: {count} Resources created in {created:.1f} s; {done} active after {seconds:.1f} s "
-              f"= {done / seconds:.1f} /s")
+        print(f"end to end: {count} Resources created in {created:.1f} s; {done} active ({failed} error) after "
+              f"{seconds:.1f} s = {done / seconds:.1f} /s")
         print(f"end to end: runtime peak memory (VmHWM): {_peak_kib(runtime.pid) / 1024:.0f} MiB")
     finally:
         if runtime is not None:
@@ -162,18 +163,18 @@ def _prepare(kubeconfig: Path):
     return cluster
 
 
-def _wait_active(cluster, count: int, timeout: float = 1800.0) -> int:
+def _wait_settled(cluster, count: int, timeout: float = 1800.0) -> tuple[int, int]:
+    """(active, error) once every Resource is one or the other, or at the timeout."""
     deadline = time.monotonic() + timeout
-    done = 0
+    done = failed = 0
     while time.monotonic() < deadline:
-        done = 0
-        for api_kind in ("Secret", "Worker"):
-            items = cluster.list("kernel.cloudkernel.io/v1alpha1", api_kind)
-            done += sum(1 for i in items if (i.get("status") or {}).get("phase") == "active")
-        if done >= count:
-            return done
+        phases = [(i.get("status") or {}).get("phase") for kind in ("Secret", "Worker")
+                  for i in cluster.list("kernel.cloudkernel.io/v1alpha1", kind)]
+        done, failed = phases.count("active"), phases.count("error")
+        if done + failed >= count:
+            break
         time.sleep(2)
-    return done
+    return done, failed
 
 
 def _peak_kib(pid: int) -> int:

@@ -75,6 +75,9 @@ def cluster_role_rules(resource_plurals: list[str]) -> list[dict[str, Any]]:
         {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["bind"],
          "resourceNames": ["edit", "view"]},
         {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch"]},
+        # kopf rescans the served kinds when CRDs come and go (an add-on installed after the runtime).
+        {"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"],
+         "verbs": ["get", "list", "watch"]},
     ]
     return rules
 

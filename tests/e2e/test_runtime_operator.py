@@ -10,7 +10,6 @@ and a Service's runtime stays `pending`; tests say so where it matters.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -20,8 +19,10 @@ import psycopg
 import pytest
 import yaml
 
-from core_kernel.scheduling import priority_class_objects
 from core_kernel.context import CONTEXT_CONFIGMAP, CONTEXT_KEY, PLATFORM_NAMESPACE, PlatformContext
+from core_kernel.scheduling import priority_class_objects
+from core_kernel.services.runtime import NAME as RUNTIME_NAME
+from core_kernel.services.runtime import RESOURCE_PLURALS, rbac_objects
 from tests.e2e.runtime_fixture import ADDON_CRDS, ROOT, SHARED_CRDS, Runtime, control_plane  # noqa: F401
 from tests.support.postgres import server  # noqa: F401 - the fixture
 from user_space.compiler.common import INSTANCE_WORKSPACE, Res
@@ -83,14 +84,29 @@ def platform(control_plane, server, tmp_path_factory):  # noqa: F811
     ])
     logs = tmp_path_factory.mktemp("runtime")
     env = {"CLOUD_KERNEL_PGSSLMODE": server["sslmode"]}
-    state = {"plane": plane, "pg": server, "ctx": ctx, "logs": logs, "env": env,
-             "runtime": Runtime(plane.kubeconfig, logs / "a.log", "replica-a", env)}
+    # The runtime runs as the core kernel deploys it: its ServiceAccount, bound to its least-privilege role.
+    kubeconfig = service_account_kubeconfig(plane, logs / "runtime.kubeconfig")
+    state = {"plane": plane, "pg": server, "ctx": ctx, "logs": logs, "env": env, "kubeconfig": kubeconfig,
+             "runtime": Runtime(kubeconfig, logs / "a.log", "replica-a", env)}
     try:
         yield state
     finally:
         for key in ("runtime", "standby"):
             if state.get(key) is not None:
                 state[key].stop()
+
+
+def service_account_kubeconfig(plane, path: Path) -> Path:
+    """A kubeconfig for the runtime's ServiceAccount (token from the TokenRequest API), after applying the
+    RBAC the core kernel deploys: the tests then prove that role is enough."""
+    apply_objects(plane, rbac_objects(PLATFORM_NAMESPACE, RESOURCE_PLURALS))
+    token = plane.kubectl("create", "token", RUNTIME_NAME, "-n", PLATFORM_NAMESPACE, "--duration=2h").stdout.strip()
+    config = json.loads(Path(plane.kubeconfig).read_text())
+    config["users"] = [{"name": RUNTIME_NAME, "user": {"token": token}}]
+    config["contexts"][0]["context"]["user"] = RUNTIME_NAME
+    path.write_text(json.dumps(config))
+    path.chmod(0o600)
+    return path
 
 
 def wait_settled(plane, timeout: float = 90.0) -> dict[tuple[str, str], dict]:
@@ -293,7 +309,7 @@ def test_restart_resumes_without_duplicate_work(platform):
     assert platform["runtime"].stop() == 0  # graceful: the Lease is released
     lease = plane.get_json("lease", "-n", PLATFORM_NAMESPACE, "cloud-kernel-runtime")
     assert not lease["spec"].get("holderIdentity")
-    platform["runtime"] = Runtime(plane.kubeconfig, platform["logs"] / "a2.log", "replica-a2", platform["env"])
+    platform["runtime"] = Runtime(platform["kubeconfig"], platform["logs"] / "a2.log", "replica-a2", platform["env"])
     plane.wait_for("the new replica to lead", lambda: "leading as replica-a2" in platform["runtime"].text(), timeout=30)
     time.sleep(10)  # every Resource resumes (and would write now if it were going to)
     assert _owned_versions(plane) == versions
@@ -303,7 +319,8 @@ def test_restart_resumes_without_duplicate_work(platform):
 def test_two_replicas_only_one_reconciles(platform, tmp_path):
     plane = platform["plane"]
     leader = platform["runtime"]
-    platform["standby"] = standby = Runtime(plane.kubeconfig, platform["logs"] / "b.log", "replica-b", platform["env"])
+    platform["standby"] = standby = Runtime(platform["kubeconfig"], platform["logs"] / "b.log", "replica-b",
+                                            platform["env"])
     plane.wait_for("the standby to stand by", lambda: "standing by" in standby.text(), timeout=30)
     _apply_manifest(plane, tmp_path, {"name": "during-standby", "version": "v1", "type": "secret",
                                       "workspace": "retail", "secret": {"type": "key-value", "acl": "r", "data": {"A": "b"}}})
@@ -321,7 +338,10 @@ def test_two_replicas_only_one_reconciles(platform, tmp_path):
     platform["runtime"], platform["standby"] = standby, None
 
 
-def test_runtime_log_has_no_tracebacks(platform):
-    for log in sorted(platform["logs"].glob("*.log")):
-        assert "Traceback" not in log.read_text(errors="replace"), log.name
-    assert os.path.exists(platform["logs"])
+def test_runtime_log_has_no_tracebacks_nor_refusals(platform):
+    logs = sorted(platform["logs"].glob("*.log"))
+    assert [p.name for p in logs] == ["a.log", "a2.log", "b.log"]
+    for log in logs:
+        text = log.read_text(errors="replace")
+        assert "Traceback" not in text, log.name
+        assert "forbidden" not in text.lower(), log.name  # its role is enough for everything it did
