@@ -23,7 +23,7 @@ from core_kernel.context import CONTEXT_CONFIGMAP, CONTEXT_KEY, PLATFORM_NAMESPA
 from core_kernel.scheduling import priority_class_objects
 from core_kernel.services.runtime import NAME as RUNTIME_NAME
 from core_kernel.services.runtime import RESOURCE_PLURALS, rbac_objects
-from tests.e2e.runtime_fixture import ADDON_CRDS, ROOT, SHARED_CRDS, Runtime, control_plane  # noqa: F401
+from tests.e2e.runtime_fixture import ADDON_CRDS, ROOT, SHARED_CRDS, Runtime
 from tests.support.postgres import server  # noqa: F401 - the fixture
 from user_space.compiler.common import INSTANCE_WORKSPACE, Res
 from user_space.compiler.index import Index
@@ -64,7 +64,7 @@ def apply_objects(plane, objects: list[dict]) -> None:
 
 
 @pytest.fixture(scope="module")
-def platform(control_plane, server, tmp_path_factory):  # noqa: F811
+def platform(control_plane, server, tmp_path_factory):
     """CRDs (ours and the add-ons'), the platform context, the admin credential, one runtime replica."""
     plane = control_plane
     plane.install_crds([ROOT / "user_space" / "crds"] + [SHARED_CRDS / d for d in ADDON_CRDS])
