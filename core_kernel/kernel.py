@@ -3,7 +3,7 @@
 It consumes only the `CloudKernelContract`. Children, in dependency order:
   Scheduling (PriorityClasses) -> Namespaces (PSA labels + NetworkPolicies) -> Monitoring (its CRDs back
   the other charts' ServiceMonitors) -> CertManager (ClusterIssuer) -> ExternalSecrets (ClusterSecretStore)
-  -> Gateway (GatewayClass, Gateway, TLS) -> Workflows, Spark, Catalog, Policy -> the `platform-context`
+  -> Gateway (GatewayClass, Gateway, TLS) -> Workflows, Spark, Catalog, Policy, Runtime -> the `platform-context`
   ConfigMap. Each service is switched by `cloud-kernel:core.<service>.enabled`.
 """
 
@@ -26,6 +26,7 @@ from core_kernel.services.external_secrets import ExternalSecrets
 from core_kernel.services.gateway import Gateway
 from core_kernel.services.monitoring import Monitoring
 from core_kernel.services.policy import Policy
+from core_kernel.services.runtime import Runtime
 from core_kernel.services.spark import Spark
 from core_kernel.services.workflows import Workflows
 from core_kernel.specs import CoreKernelSpec
@@ -169,6 +170,8 @@ class CoreKernel(pulumi.ComponentResource):
             self.services["catalog"] = Catalog(f"{name}-catalog", ctx, child)
         if spec.policy.enabled:
             self.services["policy"] = Policy(f"{name}-policy", ctx, child)
+        if spec.runtime.enabled:
+            self.services["runtime"] = Runtime(f"{name}-runtime", ctx, child)
 
         self.context = _resolve_facts(contract).apply(lambda facts: build_context(spec, environment, facts))
         self.context_json: pulumi.Output[str] = self.context.apply(lambda c: c.to_json())

@@ -114,6 +114,12 @@ class PolicySpec(Spec):
     enabled: bool = True
 
 
+class RuntimeSpec(Spec):
+    """The Resource runtime: the operator reconciling user space (two replicas, one active)."""
+
+    enabled: bool = True
+
+
 class CoreKernelSpec(Spec):
     """Settings of the core kernel for one environment."""
 
@@ -128,6 +134,7 @@ class CoreKernelSpec(Spec):
     spark: SparkSpec = Field(default_factory=SparkSpec)
     catalog: CatalogSpec = Field(default_factory=CatalogSpec)
     policy: PolicySpec = Field(default_factory=PolicySpec)
+    runtime: RuntimeSpec = Field(default_factory=RuntimeSpec)
 
     @model_validator(mode="after")
     def _dependencies(self) -> CoreKernelSpec:

@@ -47,3 +47,6 @@ CHARTS: dict[str, Chart] = {
 # Client image of the catalog database bootstrap Job (psql 17 talks to servers 13 to 18).
 POSTGRES_CLIENT_IMAGE = "docker.io/library/postgres:17.6-alpine3.22"
 POSTGRES_CLIENT_UID = 70  # the `postgres` user of the alpine image
+
+# The Resource runtime's image, built from the repository's Dockerfile (user_space/runtime); bump with releases.
+RUNTIME_IMAGE = "cloud-kernel-runtime:0.1.0"

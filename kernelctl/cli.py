@@ -253,3 +253,164 @@ def render(
             out.print(f"wrote {len(written)} objects to {out_dir}", markup=False)
 
     run_guarded(debug, body)
+
+
+# ----- the data developer's verbs against a cluster (bodies in kernelctl/cluster_cmd.py) ------------------------
+runtime_app = typer.Typer(no_args_is_help=True, help="The Resource runtime (operator).")
+app.add_typer(runtime_app, name="runtime")
+
+KubeconfigOpt = Annotated[Optional[str], typer.Option("--kubeconfig", help="Kubeconfig file (default: $KUBECONFIG, "
+                                                                             "~/.kube/config).")]
+TypeOpt = Annotated[Optional[str], typer.Option("--type", "-t", help="Resource type (service, workflow, ...).")]
+NameOpt = Annotated[Optional[str], typer.Option("--name", "-n", help="Resource name.")]
+WorkspaceOpt = Annotated[Optional[str], typer.Option("--workspace", "-w", help="Workspace (default: public).")]
+
+
+def cluster_guarded(debug: bool, fn) -> None:
+    """run_guarded, with cluster failures (ClusterFail) as messages and exit codes."""
+    from kernelctl.cluster_cmd import ClusterFail
+
+    def body() -> None:
+        try:
+            fn()
+        except ClusterFail as exc:
+            raise Fail(str(exc), code=exc.code) from None
+
+    run_guarded(debug, body)
+
+
+@app.command("apply")
+def apply_cmd(
+    file: Annotated[Path, typer.Option("--file", "-f", help="A manifest file or a folder of manifests.")],
+    recursive: Annotated[bool, typer.Option("--recursive", "-R", help="Also apply the folder's sub-folders.")] = False,
+    workspace: WorkspaceOpt = None,
+    kubeconfig: KubeconfigOpt = None,
+    debug: Debug = False,
+) -> None:
+    """Validate manifests locally, then create or update their Resources: `applying(ws) name:version:type...`."""
+    from kernelctl import cluster_cmd as cc
+
+    def body() -> None:
+        views = cc.load_for_apply(file, recursive, workspace)
+        cluster = cc.connect(kubeconfig)
+        for line in cc.guarded(cc.apply_views, cluster, views):
+            out.print(line, markup=False, highlight=False)
+
+    cluster_guarded(debug, body)
+
+
+@app.command("get")
+def get_cmd(
+    what: Annotated[Optional[str], typer.Argument(help="`runtime`: the runtime view of one Resource.")] = None,
+    type_: TypeOpt = None,
+    name: NameOpt = None,
+    workspace: WorkspaceOpt = None,
+    all_workspaces: Annotated[bool, typer.Option("--all-workspaces", "-A", help="Every workspace.")] = False,
+    output: Annotated[str, typer.Option("--output", "-o", help="table, json or yaml.")] = "table",
+    kubeconfig: KubeconfigOpt = None,
+    debug: Debug = False,
+) -> None:
+    """List Resources: NAME, VERSION, TYPE, WORKSPACE, STATUS, RUNTIME, AGE (`get runtime -t -n -w`: one's runtime)."""
+    from kernelctl import cluster_cmd as cc
+
+    def body() -> None:
+        if what not in (None, "runtime"):
+            raise cc.ClusterFail(f"unknown argument {what!r}: only `get runtime` takes one", code=2)
+        if what == "runtime" and not (type_ and name):
+            raise cc.ClusterFail("get runtime needs -t TYPE and -n NAME (and -w WORKSPACE)", code=2)
+        cluster = cc.connect(kubeconfig)
+        sel = cc.Selection(type_, name, workspace, all_workspaces)
+        items = cc.guarded(cc.select, cluster, sel)
+        if what == "runtime":
+            if not items:
+                raise cc.ClusterFail(f"{type_} {name} not found in workspace {workspace or 'public'}")
+            sys.stdout.write(cc.guarded(cc.runtime_report, cluster, items[0]))
+            return
+        sys.stdout.write(cc.render_rows([cc.row(i, cc.now()) for i in items], output))
+
+    cluster_guarded(debug, body)
+
+
+@app.command("delete")
+def delete_cmd(
+    type_: TypeOpt = None,
+    name: NameOpt = None,
+    workspace: WorkspaceOpt = None,
+    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Delete the Resources of these manifests.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Delete even when other Resources depend on it.")] = False,
+    kubeconfig: KubeconfigOpt = None,
+    debug: Debug = False,
+) -> None:
+    """Delete Resources (-t/-n/-w or -f); refuses while another Resource depends on one, unless --force."""
+    from kernelctl import cluster_cmd as cc
+    from user_space.runtime.kinds import KINDS
+
+    def body() -> None:
+        if (file is None) == (type_ is None or name is None):
+            raise cc.ClusterFail("give either -t TYPE -n NAME [-w WORKSPACE] or -f PATH", code=2)
+        if file is not None:
+            targets = [(KINDS[v["type"]], v["name"], v.get("workspace") if KINDS[v["type"]].namespaced else None)
+                       for v in cc.load_for_apply(file, True, workspace)]
+        elif type_ not in KINDS:
+            raise cc.ClusterFail(f"unknown type {type_!r} (one of: {', '.join(sorted(KINDS))})", code=2)
+        else:
+            targets = [(KINDS[type_], name, (workspace or "public") if KINDS[type_].namespaced else None)]
+        cluster = cc.connect(kubeconfig)
+        for kind, target, namespace in targets:
+            out.print(cc.guarded(cc.delete_one, cluster, kind, target, namespace, force), markup=False,
+                      highlight=False)
+
+    cluster_guarded(debug, body)
+
+
+@app.command("log")
+def log_cmd(
+    type_: TypeOpt = None,
+    name: NameOpt = None,
+    workspace: WorkspaceOpt = None,
+    container: Annotated[Optional[str], typer.Option("--container", "-c", help="Container name.")] = None,
+    lines: Annotated[int, typer.Option("--lines", "-l", help="Last lines per pod.")] = 300,
+    kubeconfig: KubeconfigOpt = None,
+    debug: Debug = False,
+) -> None:
+    """Print the logs of a Resource's pods."""
+    from kernelctl import cluster_cmd as cc
+
+    def body() -> None:
+        if not (type_ and name):
+            raise cc.ClusterFail("log needs -t TYPE and -n NAME (and -w WORKSPACE)", code=2)
+        cluster = cc.connect(kubeconfig)
+        items = cc.guarded(cc.select, cluster, cc.Selection(type_, name, workspace, False))
+        if not items:
+            raise cc.ClusterFail(f"{type_} {name} not found in workspace {workspace or 'public'}")
+        sys.stdout.write(cc.guarded(cc.logs, cluster, cc.row(items[0], cc.now()), container, lines))
+
+    cluster_guarded(debug, body)
+
+
+@runtime_app.command("run")
+def runtime_run(
+    kubeconfig: KubeconfigOpt = None,
+    namespace: Annotated[str, typer.Option("--namespace", help="Where the Lease and the platform context live.")]
+    = "cloud-kernel-system",
+    identity: Annotated[str, typer.Option("--identity", help="This replica's name in the Lease.")] = "",
+    resync: Annotated[float, typer.Option("--resync", help="Seconds between periodic reconciles.")] = 300.0,
+    workers: Annotated[int, typer.Option("--workers", help="Concurrent reconciles.")] = 16,
+    lease_duration: Annotated[int, typer.Option("--lease-duration", help="Seconds a Lease lasts.")] = 15,
+    debug: Debug = False,
+) -> None:
+    """Run the operator in the foreground against the kubeconfig's cluster (one active replica per Lease)."""
+    import logging
+
+    from user_space.runtime.run import Options, run
+
+    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def body() -> None:
+        code = run(Options(kubeconfig=kubeconfig, namespace=namespace, identity=identity, resync=resync,
+                           workers=workers, lease_duration=lease_duration))
+        if code:
+            raise Fail("lost the Lease to another replica", code=code)
+
+    run_guarded(debug, body)

@@ -102,11 +102,21 @@ def _json_type(value: Any) -> str:
 
 _STATUS = {
     "type": "object",
-    "description": "Written by the runtime: DataOS-style status and runtime, plus Kubernetes conditions.",
+    "description": "Written by the runtime: DataOS-style status (phase: pending, active, error, deleted) and "
+                   "runtime, Kubernetes conditions and the objects it owns.",
     "properties": {
         "phase": {"type": "string", "enum": ["pending", "active", "error", "deleted"]},
         "runtime": {"type": "string"},
         "observedGeneration": {"type": "integer", "format": "int64"},
+        "objects": {
+            "type": "array",
+            "description": "The Kubernetes objects this Resource owns (applied by the runtime).",
+            "items": {
+                "type": "object",
+                "required": ["apiVersion", "kind", "name"],
+                "properties": {k: {"type": "string"} for k in ("apiVersion", "kind", "name", "namespace")},
+            },
+        },
         "conditions": {
             "type": "array",
             "x-kubernetes-list-type": "map",

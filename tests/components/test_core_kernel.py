@@ -189,8 +189,8 @@ def test_switching_a_service_off_removes_it_and_nothing_else(key):
     assert off.names() <= base.names(), "switching off must not add resources"
     namespace = NAMESPACES[key]
     for name in removed:
-        # Prometheus' scrape allowances in other namespaces belong to monitoring.
-        owned_elsewhere = key == "monitoring" and name.endswith("-allow-prometheus-scrape")
+        # Prometheus' scrape allowances and ServiceMonitors in other namespaces belong to monitoring.
+        owned_elsewhere = key == "monitoring" and (name.endswith("-allow-prometheus-scrape") or "-servicemonitor-" in name)
         assert name.startswith(PREFIX[key]) or name.startswith(f"core-namespaces-{namespace}") or owned_elsewhere, name
     assert f"core-namespaces-{namespace}" in removed
     assert not [r for r in off.by_type(RELEASE) if r.inputs["namespace"] == namespace]

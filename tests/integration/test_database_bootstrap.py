@@ -4,66 +4,18 @@ scripts the migration Job runs, twice (idempotent), then checks as the created r
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import socket
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
+from tests.support.postgres import ADMIN, ADMIN_PASSWORD, server  # noqa: F401 - the fixture
 from user_space.compiler.database import (MIGRATIONS_TABLE, database_bootstrap_sql, database_migration_sql,
                                           migration_set)
 
 pytestmark = pytest.mark.integration
 
-BIN_DIRS = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-ADMIN = "kernel_admin"
-ADMIN_PASSWORD = "admin-pw-for-tests"
 OWNER_PASSWORD = "owner pw with 'quote' and space"
-
-
-def _as_postgres() -> list[str]:
-    if os.geteuid() != 0:
-        return []
-    if shutil.which("runuser"):
-        return ["runuser", "-u", "postgres", "--"]
-    return ["su", "postgres", "-s", "/bin/sh", "-c"]  # pragma: no cover - runuser is in util-linux
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server():
-    if not BIN_DIRS or not shutil.which("psql"):
-        pytest.skip("PostgreSQL binaries not installed (apt-get install -y postgresql)")
-    bindir = BIN_DIRS[0]
-    base = Path(tempfile.mkdtemp(prefix="ck-pg-"))
-    data = base / "data"
-    pwfile = base / "pw"
-    pwfile.write_text(ADMIN_PASSWORD + "\n")
-    port = _free_port()
-    prefix = _as_postgres()
-    if prefix:
-        shutil.chown(base, "postgres", "postgres")
-        shutil.chown(pwfile, "postgres", "postgres")
-    run = lambda args: subprocess.run(prefix + args, check=True, capture_output=True, text=True)  # noqa: E731
-    run([f"{bindir}/initdb", "-D", str(data), "-U", ADMIN, "--auth=scram-sha-256", f"--pwfile={pwfile}",
-         "--encoding=UTF8", "--locale=C"])
-    run([f"{bindir}/pg_ctl", "-D", str(data), "-l", str(base / "log"), "-w", "-o",
-         f"-p {port} -k {base} -c listen_addresses=127.0.0.1", "start"])
-    try:
-        yield {"host": "127.0.0.1", "port": port}
-    finally:
-        subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def psql(server, user: str, password: str, database: str, script: str, *variables: str) -> str:
