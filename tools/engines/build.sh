@@ -26,6 +26,7 @@ build() {
   local name=$1 version=$2 mod=$3 pkg=$4 ldflags=$5 dir=${6:-$ROOT/tools/engines/$3}
   local k; k=$(key "$mod" "$name $pkg $ldflags")
   if [[ -x $BIN/$name && "$(cat "$BIN/.$name.key" 2>/dev/null)" == "$k" ]]; then
+    echo "$version" > "$BIN/.$name.version"
     echo "engines: $name up to date"; return
   fi
   if [[ -x $CACHE/$k/$name ]]; then
