@@ -68,6 +68,14 @@ class AutoScaling(Model):
         return self
 
 
+class WorkerAutoScaling(AutoScaling):
+    """A Worker's autoscaling: the Worker page gives its targets no range (DataOS's own Scanner workers use
+    120); the 0-100 range is the Service page's."""
+
+    target_memory_utilization_percentage: int | None = Field(None, ge=1)
+    target_c_p_u_utilization_percentage: int = Field(80, ge=1, alias="targetCPUUtilizationPercentage")
+
+
 class HighAvailability(Model):
     """Spread of replicas (§3.5): `level` is the topology key, `mode` soft (preferred) or hard (required)."""
 
@@ -87,6 +95,17 @@ class TopologyNode(Model):
 
 class PersistentVolumeRef(VolumeMount):
     """`persistentVolume`: the same four fields as a volume mount, for one Volume."""
+
+
+#: The compute `dataos-ctl` gives a runnable it migrates from `v1beta1` without one.
+DEFAULT_COMPUTE = "runnable-default"
+
+
+def with_default_compute(block: object) -> object:
+    """`block` with `compute: runnable-default` when it is a mapping without a compute (v1beta1 migration)."""
+    if isinstance(block, dict) and not block.get("compute"):
+        return {**block, "compute": DEFAULT_COMPUTE}
+    return block
 
 
 class RunnableSpec(OpenModel):

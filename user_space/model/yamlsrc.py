@@ -35,9 +35,45 @@ class YamlSyntaxError(ValueError):
         self.line = line
 
 
+#: Nodes a document may expand to once its aliases are followed: far above any real manifest (a 4,000-line
+#: Workflow has ~10,000), far below what an alias bomb ("billion laughs") needs to hurt.
+MAX_EXPANDED_NODES = 200_000
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
+    """How many nodes `node` stands for once aliases are expanded (each shared node counted per use)."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    if depth > 500:
+        raise YamlSyntaxError("YAML error: the document is nested more than 500 levels deep", node.start_mark.line + 1)
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo, depth + 1) + _expanded_size(v, memo, depth + 1) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(item, memo, depth + 1) for item in node.value)
+    memo[id(node)] = size
+    if size > MAX_EXPANDED_NODES:
+        raise YamlSyntaxError(f"YAML error: aliases expand this document beyond {MAX_EXPANDED_NODES} nodes "
+                              "(an alias bomb?)", node.start_mark.line + 1)
+    return size
+
+
+def _check_duplicate_keys(node: yaml.MappingNode) -> None:
+    seen: dict[Any, int] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        line = key.start_mark.line + 1
+        if key.value in seen:
+            raise YamlSyntaxError(f"YAML error: duplicate key {key.value!r} (first on line {seen[key.value]})", line)
+        seen[key.value] = line
+
+
 def _walk(node: yaml.Node, path: Path, out: dict[Path, int]) -> None:
     out.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        _check_duplicate_keys(node)
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
                 out.setdefault(path + (key.value,), key.start_mark.line + 1)
@@ -57,10 +93,13 @@ def read_documents(text: str) -> tuple[list[Document], YamlSyntaxError | None]:
             node = loader.get_node()
             if node is None:
                 continue
-            data = loader.construct_document(node)
+            _expanded_size(node, {})
             lines: dict[Path, int] = {}
             _walk(node, (), lines)
+            data = loader.construct_document(node)
             docs.append(Document(data, node.start_mark.line + 1, lines))
+    except YamlSyntaxError as exc:
+        return docs, exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
