@@ -14,6 +14,7 @@ from core_kernel.naming import secrets_prefix
 from user_space.compiler import declared_workspaces
 from user_space.compiler.common import INSTANCE_WORKSPACE, manifest_view
 from user_space.compiler.database import inline_includes
+from user_space.compiler.secret import MANAGER_PREFIX
 from user_space.compiler.workspace import RUNNER
 from user_space.crds import GROUP, VERSION
 from user_space.model import LoadedResource, load_paths
@@ -100,7 +101,8 @@ Loc = tuple[Any, ...]
 
 def secret_value_paths(value: Any, loc: Loc = ()) -> list[Loc]:
     """Paths of every secret value in a manifest view: each value of a Secret's or Instance Secret's `data`
-    and `files` (Bundle members included) and inline credentials such as `runAsApiKey`."""
+    and `files` (Bundle members included) and inline credentials such as `runAsApiKey`. A `secretmanager:`
+    reference is not a secret (it names where the value lives), so it stays readable."""
     found: list[Loc] = []
     if isinstance(value, dict):
         kind = value.get("type")
@@ -109,8 +111,8 @@ def secret_value_paths(value: Any, loc: Loc = ()) -> list[Loc]:
             if key in SECRET_KEYS and isinstance(item, (str, int, float)):
                 found.append(loc + (key,))
             elif block is not None and item is block and isinstance(block, dict):
-                found += [loc + (key, part, name) for part in SECRET_FIELDS
-                          if isinstance(block.get(part), dict) for name in block[part]]
+                found += [loc + (key, part, name) for part in SECRET_FIELDS if isinstance(block.get(part), dict)
+                          for name, text in block[part].items() if not str(text).startswith(MANAGER_PREFIX)]
             else:
                 found += secret_value_paths(item, loc + (key,))
     elif isinstance(value, list):

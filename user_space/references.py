@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core_kernel.context import PlatformContext
-from user_space.compiler.common import as_res
 from user_space.compiler.pods import WELL_KNOWN_COMPUTE
 from user_space.compiler.stacks import StackRegistry, UnknownStack, UnsupportedStack
 from user_space.compiler.common import manifest_view
@@ -45,20 +44,25 @@ class Declared:
     def of(cls, views: list[dict[str, Any]], pools_known: bool = True) -> Declared:
         found = cls(stacks=StackRegistry([v for v in views if v.get("type") == "stack"]), pools_known=pools_known)
         for view in views:
-            res = as_res(view)
-            if res.type == "compute":
-                found.computes.add(res.name)
-            elif res.type == "secret":
-                found.secrets[(res.workspace, res.name)] = _keys(res.block)
-            elif res.type == "instance-secret":
-                found.instance_secrets[res.name] = _keys(res.block)
-            elif res.type == "volume":
-                found.volumes.add((res.workspace, res.name))
+            kind, name = view.get("type"), view.get("name")
+            if not isinstance(kind, str) or not isinstance(name, str):
+                continue
+            workspace = view.get("workspace") if isinstance(view.get("workspace"), str) else "public"
+            if kind == "compute":
+                found.computes.add(name)
+            elif kind == "secret":
+                found.secrets[(workspace, name)] = _keys(view.get(kind))
+            elif kind == "instance-secret":
+                found.instance_secrets[name] = _keys(view.get(kind))
+            elif kind == "volume":
+                found.volumes.add((workspace, name))
         return found
 
 
-def _keys(block: dict[str, Any]) -> set[str]:
-    return set(block.get("data") or {}) | set(block.get("files") or {})
+def _keys(block: Any) -> set[str]:
+    if not isinstance(block, dict):
+        return set()
+    return {str(k) for part in ("data", "files") if isinstance(block.get(part), dict) for k in block[part]}
 
 
 def dangling(name: str, what: str, known: set[str] | list[str]) -> str:
@@ -172,9 +176,11 @@ def depot_problems(view: dict[str, Any], declared: Declared) -> list[tuple[Loc, 
 
 
 def reference_problems(views: list[dict[str, Any]], context: PlatformContext | None = None,
-                       pools_known: bool = True) -> list[list[tuple[Loc, str]]]:
-    """For each view (same order), its dangling references as (field path, message)."""
-    declared = Declared.of(_with_bundle_members(views), pools_known)
+                       pools_known: bool = True, also_declared: list[dict[str, Any]] | None = None
+                       ) -> list[list[tuple[Loc, str]]]:
+    """For each view (same order), its dangling references as (field path, message). `also_declared`: manifests
+    that count as declared without being checked (invalid ones, reported on their own)."""
+    declared = Declared.of(_with_bundle_members(views + list(also_declared or [])), pools_known)
     out = []
     for view in views:
         problems = depot_problems(view, declared)
@@ -206,8 +212,11 @@ def check_loaded(loaded: list[LoadedResource], context: PlatformContext | None =
     (type, name, workspace) declared twice (an error on each, naming the other file and line)."""
     valid = [item for item in loaded if item.resource is not None]
     views = [manifest_view(item.resource) for item in valid]
+    # An invalid Resource still exists for its referrers: its own errors say what is wrong with it.
+    invalid = [item.data for item in loaded if item.resource is None and isinstance(item.data, dict)
+               and isinstance(item.type, str) and isinstance(item.name, str)]
     first: dict[tuple[str, str, str], LoadedResource] = {}
-    for item, view, problems in zip(valid, views, reference_problems(views, context, pools_known)):
+    for item, view, problems in zip(valid, views, reference_problems(views, context, pools_known, invalid)):
         item.errors.extend(as_field_errors(problems, item.line_of))
         key = (view["type"], view["name"], view.get("workspace") or "")
         if key in first:

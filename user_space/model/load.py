@@ -117,7 +117,8 @@ def _load_document(path: Path, doc: Document, env: Mapping[str, str] | None, res
         errors += [FieldError(format_path(loc), f"environment variable {var} is not set (write $$ for a literal $)",
                               doc.line_of(loc)) for loc, var in missing]
     if resolve_files and isinstance(data, dict):
-        data, errors = inline_files(data, path.parent, env, doc, depth=0, seen=(path.resolve(),))
+        data, file_errors = inline_files(data, path.parent, env, doc, depth=0, seen=(path.resolve(),))
+        errors += file_errors
     try:
         resource = parse_resource(data, doc.line_of)
     except ResourceError as exc:
