@@ -83,6 +83,15 @@ class Storage(Fact):
     shared_class: str | None = None  # ReadWriteMany, when a `shared` tier class exists
 
 
+class Authentication(Fact):
+    """The identity provider the gateway checks JWTs against (Envoy Gateway SecurityPolicy `jwt`)."""
+
+    issuer: str
+    jwks_uri: str
+    audiences: list[str]
+    tags_claim: str = "groups"  # the claim holding the caller's tags, which Policy subjects match
+
+
 class Gateway(Fact):
     """The platform's Gateway API entry point; HTTPRoutes attach to it with `parentRefs`."""
 
@@ -97,6 +106,7 @@ class Gateway(Fact):
     proxy_pod_labels: dict[str, str] = Field(
         default_factory=lambda: {"app.kubernetes.io/component": "proxy", "app.kubernetes.io/managed-by": "envoy-gateway"}
     )
+    authentication: Authentication | None = None  # None: routes must say `noAuthentication: true`
 
 
 class Database(Fact):
@@ -331,7 +341,11 @@ class PlatformContext(Fact):
                 for workspace in ("public", "retail", "sandbox")
             },
         )
-        return build_context(CoreKernelSpec(domain=f"{environment}.data.example.com"), environment, facts)
+        domain = f"{environment}.data.example.com"
+        authentication = {"issuer": f"https://id.{domain}/realms/data", "audiences": ["cloud-kernel"],
+                          "jwks_uri": f"https://id.{domain}/realms/data/protocol/openid-connect/certs"}
+        spec = CoreKernelSpec.model_validate({"domain": domain, "gateway": {"authentication": authentication}})
+        return build_context(spec, environment, facts)
 
 def _sorted(value: Any) -> Any:
     if isinstance(value, dict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from user_space.compiler.auth import security_policy
 from user_space.compiler.common import Res, metadata, obj, require, selector_labels
 from user_space.compiler.index import Index
 from user_space.compiler.runnable import compile_runnable
@@ -87,6 +88,8 @@ def _long_running(idx: Index, res: Res, kind: str) -> list[dict[str, Any]]:
                                                      "sectionName": gateway.https_listener}],
                                      "hostnames": [ctx.domain],
                                      "rules": [rule]}))
+            if not ingress.get("noAuthentication"):
+                objects.append(security_policy(idx, res, res.name, path, kind))
     if autoscaling and autoscaling.get("enabled", True):
         metrics = [{"type": "Resource", "resource": {"name": "cpu", "target": {
             "type": "Utilization", "averageUtilization": int(autoscaling.get("targetCPUUtilizationPercentage", 80))}}}]
