@@ -112,17 +112,31 @@ def runnable_problems(spec: dict[str, Any], loc: Loc, workspace: str, declared: 
         problems.append((loc + ("compute",), dangling(compute, "compute", computes) + hint))
     stack = spec.get("stack")
     if isinstance(stack, str):
-        try:
-            declared.stacks.resolve(stack)
-        except UnknownStack as exc:
-            problems.append((loc + ("stack",), str(exc)))
-        except UnsupportedStack:
-            pass  # reported by the compiler as unsupported, not a dangling name
+        problems += stack_problems(spec, stack, loc, declared)
     for key in ("secrets", "dataosSecrets"):
         for index, ref in enumerate(spec.get(key) or []):
             problems += secret_problems(ref, loc + (key, index), workspace, declared)
     problems += volume_problems(spec, loc, workspace, declared)
     return problems
+
+
+def stack_problems(spec: dict[str, Any], ref: str, loc: Loc, declared: Declared) -> list[tuple[Loc, str]]:
+    """The stack must exist, and the payload (`stackSpec` or the legacy key) must match its JSON Schema."""
+    from user_space.compiler.runnable import payload_of, payload_problem
+
+    try:
+        stack = declared.stacks.resolve(ref)
+    except UnknownStack as exc:
+        return [(loc + ("stack",), str(exc))]
+    except UnsupportedStack:
+        return []  # reported by the compiler as unsupported, not a dangling name
+    payload = payload_of(spec, ref)
+    problem = payload_problem(stack, payload)
+    if problem is None:
+        return []
+    key = "stackSpec" if spec.get("stackSpec") is not None or payload == {} else next(
+        (k for k in ref.split(":")[0].split("+") if spec.get(k) is payload), "stackSpec")
+    return [(loc + (key, *problem[0]), problem[1])]
 
 
 def secret_problems(ref: Any, loc: Loc, workspace: str, declared: Declared) -> list[tuple[Loc, str]]:
