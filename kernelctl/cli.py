@@ -48,13 +48,22 @@ def stack_file(stack: str) -> Path:
     return path
 
 
-def plan_stack(stack: str):
-    """The offline plan of a stack, from the project root, with a progress line on stderr while it runs."""
+def plan_stack(stack: str, *, reuse: bool = False):
+    """The offline plan of a stack, from the project root, with a progress line on stderr while it runs.
+    `reuse`: read `<root>/plan-out/plan.json` instead when it is fresh (kernelctl/saved_plan.py)."""
     from kernelctl.plan.runner import run_plan
 
     path = stack_file(stack)
+    root = project_root()
+    if reuse:
+        from kernelctl.saved_plan import fresh_plan
+
+        saved = fresh_plan(root, stack, path, load_stack_file(path).user_space.manifests)
+        if saved is not None:
+            err.print(f"using the fresh plan in {root / 'plan-out' / 'plan.json'}", style="dim", highlight=False)
+            return saved
     with err.status(f"planning stack {stack} against the simulated cloud ...", spinner="dots"):
-        return run_plan(path, stack, root=project_root())
+        return run_plan(path, stack, root=root)
 
 
 def _version(value: bool) -> None:
@@ -160,7 +169,8 @@ def config_schema(
 @app.command()
 def plan(
     stack: StackOpt,
-    out_dir: Annotated[Path, typer.Option("--out", help="Where plan.json and manifests/ go.")] = Path("plan-out"),
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", help="Where plan.json and manifests/ go (default: plan-out/ in the project root).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print plan.json instead of the summary.")] = False,
     debug: Debug = False,
 ) -> None:
@@ -169,11 +179,12 @@ def plan(
 
     def body() -> None:
         result = plan_stack(stack)
-        write_plan(result, out_dir)
+        target = out_dir if out_dir is not None else project_root() / "plan-out"
+        write_plan(result, target)
         if as_json:
-            sys.stdout.write((out_dir / "plan.json").read_text(encoding="utf-8"))
+            sys.stdout.write((target / "plan.json").read_text(encoding="utf-8"))
         else:
-            print_summary(result, out, out_dir)
+            print_summary(result, out, target)
         if result.failed_mandatory_policies:
             raise Fail(f"{len(result.failed_mandatory_policies)} mandatory policy violation(s)", code=1)
 
@@ -190,7 +201,7 @@ def graph(
     from kernelctl.plan.graph import mermaid
 
     def body() -> None:
-        text = mermaid(plan_stack(stack))
+        text = mermaid(plan_stack(stack, reuse=True))
         if out_file is None:
             sys.stdout.write(text)
         else:
@@ -290,7 +301,7 @@ def render(
     def body() -> None:
         resources_cmd.check_paths(paths)
         try:
-            context = render_cmd.context_for(plan_stack(stack) if stack else None)
+            context = render_cmd.context_for(plan_stack(stack, reuse=True) if stack else None)
         except LookupError as exc:  # the stack's plan has no platform context (core kernel off)
             raise Fail(str(exc)) from None
         outcome = render_cmd.render(paths, context, reveal_secrets=reveal_secrets)
