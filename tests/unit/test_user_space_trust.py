@@ -212,3 +212,20 @@ def test_manifests_folder_must_lie_inside_the_project(tmp_path) -> None:
     with pytest.raises(InvalidManifests, match="must lie inside the project"):
         manifests_folder(UserSpaceSpec(manifests=str(tmp_path)), ROOT)
     assert manifests_folder(UserSpaceSpec(manifests="examples/workspaces"), ROOT).is_dir()
+
+
+def test_typos_get_a_suggestion(tmp_path) -> None:
+    _write(tmp_path, "typo.yaml", SERVICE.format(compute="runnable-default", secret="s").replace(
+        "  servicePort: 8080", "  serviceport: 8080") + "---\nname: x\nversion: v1\ntype: servise\n")
+    result = runner.invoke(app, ["validate", "--no-interpolate", str(tmp_path)])
+    assert "serviceport (did you mean 'servicePort'?)" in result.stdout
+    assert "unknown Resource type 'servise'" in result.stdout and "(did you mean 'service'?)" in result.stdout
+
+
+def test_an_oversized_manifest_is_refused_without_reading_it(tmp_path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("name: x\n" + "# padding\n" * 200_000, encoding="utf-8")
+    started = time.monotonic()
+    (item,) = load_paths([big])
+    assert time.monotonic() - started < 1
+    assert "larger than 1572864 bytes" in item.errors[0].message

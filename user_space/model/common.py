@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from user_space.model.base import Model, OpenModel
+from user_space.model.errors import suggestion
 from user_space.model.fields import NameList, Percent, Quantity, StackRefStr, StrMap
 from user_space.model.stackref import parse_stack_ref
 
@@ -151,8 +152,10 @@ class RunnableSpec(OpenModel):
         legacy = sorted(k for k in extras if k in stack_keys)
         unknown = sorted(k for k in extras if k not in stack_keys and not (legacy and k in self.LEGACY_COMPANIONS))
         if unknown:
+            known = {field.alias or name for name, field in type(self).model_fields.items()}
+            hints = "".join(suggestion(key, known) for key in unknown)
             raise ValueError(
-                f"unknown field(s) {', '.join(unknown)}: not a runnable field, and only a key named after "
+                f"unknown field(s) {', '.join(unknown)}{hints}: not a runnable field, and only a key named after "
                 f"the stack ({' or '.join(sorted(stack_keys))}) may hold a legacy stack payload"
             )
         if legacy and self.stack_spec is not None:

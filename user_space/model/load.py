@@ -20,6 +20,8 @@ from user_space.model.yamlsrc import Document, read_documents
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_DEPTH = 8
+#: A manifest becomes one custom resource, and the API server (etcd) stores no object over 1.5 MiB.
+MAX_FILE_BYTES = 1_572_864
 
 
 @dataclass
@@ -81,6 +83,8 @@ def read_text(path: Path) -> str:
     if path.is_dir():
         raise OSError("is a folder, not a file")
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise OSError(f"larger than {MAX_FILE_BYTES} bytes, the most a Kubernetes object may hold")
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise OSError(f"not UTF-8 text (byte {exc.start}: {exc.reason})") from None
