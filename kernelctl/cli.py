@@ -194,14 +194,17 @@ def plan(
 @app.command()
 def graph(
     stack: StackOpt,
-    out_file: Annotated[Optional[Path], typer.Option("--out", help="Write the Mermaid chart to this file.")] = None,
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="Write the chart to this file.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="mermaid (renders on GitHub) or dot (Graphviz).")] = "mermaid",
     debug: Debug = False,
 ) -> None:
-    """Print the platform as a Mermaid flowchart: layers as subgraphs, components as nodes."""
-    from kernelctl.plan.graph import mermaid
+    """Print the platform as a chart: layers as subgraphs, components as nodes, a legend."""
+    from kernelctl.plan.graph import FORMATS
 
     def body() -> None:
-        text = mermaid(plan_stack(stack, reuse=True))
+        if fmt not in FORMATS:
+            raise Fail(f"unknown --format {fmt!r} (one of: {', '.join(FORMATS)})", EXIT_USAGE)
+        text = FORMATS[fmt](plan_stack(stack, reuse=True))
         if out_file is None:
             sys.stdout.write(text)
         else:

@@ -30,3 +30,23 @@ def test_fresh_plan_is_reused_and_a_newer_input_or_another_stack_is_not(tmp_path
     plan.write_text("{not json")
     os.utime(plan, (newest + 30, newest + 30))
     assert fresh_plan(ROOT, "dev-aws", stack_path, "examples/workspaces", out) is None
+
+
+def test_graph_reduces_implied_edges_and_speaks_dot_with_a_legend() -> None:
+    from types import SimpleNamespace
+
+    from kernelctl.plan.graph import dot, mermaid, transitive_reduction
+
+    assert transitive_reduction({("a", "b"), ("b", "c"), ("a", "c")}) == {("a", "b"), ("b", "c")}
+    assert transitive_reduction({("a", "b"), ("b", "a")}) == {("a", "b"), ("b", "a")}
+    resources = [
+        {"urn": u, "type": f"cloud-kernel:{layer}:{kind}", "name": u, "parent": None, "custom": False,
+         "dependencies": deps, "layer": layer}
+        for u, layer, kind, deps in (("net", "cloud_kernel", "Network", []), ("eks", "cloud_kernel", "Cluster", ["net"]),
+                                     ("core", "core_kernel", "CoreKernel", ["eks", "net"]))]
+    plan = SimpleNamespace(resources=resources)
+    chart = mermaid(plan)
+    assert chart.count(" --> ") == 2 and 'subgraph legend["Legend"]' in chart
+    graph = dot(plan)
+    assert graph.startswith("digraph plan {") and "subgraph cluster_core_kernel" in graph and graph.count(" -> ") == 2
+    assert "depends on" in graph
