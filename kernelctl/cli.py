@@ -139,13 +139,19 @@ def config_validate(
     stack: Annotated[Optional[str], typer.Option("--stack", "-s", help="Stack name.")] = None,
     debug: Debug = False,
 ) -> None:
-    """Validate a stack config; report every error as `FILE: key.path: reason` (exit 2)."""
+    """Validate a stack config; report every error as `FILE: key.path: reason` (exit 2). Then its GitOps folder:
+    manifests, references, and the core services the Resources need (exit 1, one line per problem)."""
+    from kernelctl.config_check import gitops_problems
 
     def body() -> None:
         if (file is None) == (stack is None):
             raise Fail("give either a stack file or --stack NAME", code=2)
         path = file if file is not None else stack_file(stack)
-        load_stack_file(path)
+        problems = gitops_problems(load_stack_file(path), project_root())
+        for line in problems:
+            err.print(line, markup=False, highlight=False)
+        if problems:
+            raise Fail(f"{path}: the GitOps folder (cloud-kernel:userSpace.manifests) has {len(problems)} problem(s)")
         out.print(f"{path}: OK", markup=False, highlight=False)
 
     run_guarded(debug, body)

@@ -144,14 +144,14 @@ def test_hostile_yaml_is_refused_quickly_and_clearly(tmp_path) -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
         f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9))
-    _write(tmp_path, "bomb.yaml", bomb)
+    started = time.monotonic()
+    (refused,) = load_paths([_write(tmp_path, "bomb.yaml", bomb)])
+    assert time.monotonic() - started < 1 and "alias bomb" in refused.errors[0].message
     _write(tmp_path, "dupes.yaml", "name: a\nversion: v1\nname: b\n")
     (tmp_path / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
     (tmp_path / "dir.yaml").mkdir()  # a folder named like a manifest is searched, not read
-    _write(tmp_path, "deep.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n")
-    started = time.monotonic()
+    _write(tmp_path, "deep.yaml", "a: " + "[" * 1000 + "]" * 1000 + "\n")
     result = runner.invoke(app, ["validate", "--json", str(tmp_path)])
-    assert time.monotonic() - started < 5
     rows = {Path(r["file"]).name: r for r in json.loads(result.stdout)}
     assert set(rows) == {"bomb.yaml", "dupes.yaml", "latin1.yaml", "deep.yaml"}, "every file answers"
     assert "alias" in rows["bomb.yaml"]["errors"][0]["message"]
@@ -229,3 +229,17 @@ def test_an_oversized_manifest_is_refused_without_reading_it(tmp_path) -> None:
     (item,) = load_paths([big])
     assert time.monotonic() - started < 1
     assert "larger than 1572864 bytes" in item.errors[0].message
+
+
+def test_config_validate_knows_the_core_services_the_manifests_need(tmp_path) -> None:
+    document = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev-aws.yaml").read_text(encoding="utf-8"))
+    core = document["config"]["cloud-kernel:core"]
+    core["workflows"] = {"enabled": False}
+    del core["gateway"]["authentication"]
+    path = _write(tmp_path, "Pulumi.off.yaml", yaml.safe_dump(document))
+    result = runner.invoke(app, ["config", "validate", str(path)])
+    assert result.exit_code == 1
+    assert "retail/workflow.yaml:1 workflow/orders-ingest: needs Argo Workflows" in result.stderr
+    assert "retail/services.yaml:1 service/orders-api: service.ingress: the route requires authentication" \
+        in result.stderr
+    assert runner.invoke(app, ["config", "validate", "--stack", "dev-aws"]).exit_code == 0

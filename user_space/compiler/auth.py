@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from user_space.compiler.common import CompileError, Res, metadata, obj
+from user_space.compiler.common import Res, ServiceMissing, metadata, obj
 from user_space.compiler.index import Index
 
 PROVIDER = "platform"
@@ -75,7 +75,7 @@ def security_policy(idx: Index, res: Res, route: str, route_path: str, component
     gateway = idx.context.gateway
     auth = gateway.authentication if gateway else None
     if auth is None:
-        raise CompileError(res.resource_id, "service.ingress: the route requires authentication (noAuthentication "
+        raise ServiceMissing(res.resource_id, "service.ingress: the route requires authentication (noAuthentication "
                                             "is not true) but this environment has no identity provider "
                                             "(cloud-kernel:core.gateway.authentication); configure one, or set "
                                             "ingress.noAuthentication: true for a public route")

@@ -191,10 +191,15 @@ def obj(api_version: str, kind: str, meta: dict[str, Any], **body: Any) -> dict[
     return {"apiVersion": api_version, "kind": kind, "metadata": meta, **body}
 
 
+class ServiceMissing(CompileError):
+    """The Resource needs a platform service (or its configuration) that this environment does not have:
+    `kernelctl config validate` reports these from the stack file alone, before any plan."""
+
+
 def require(ctx_value: Any, res: Res, what: str) -> Any:
     """A platform service the Resource needs; a clear error when it is off in this environment."""
     if ctx_value is None:
-        raise CompileError(res.resource_id, f"needs {what}, which is not enabled in this environment's core kernel")
+        raise ServiceMissing(res.resource_id, f"needs {what}, which is not enabled in this environment's core kernel")
     return ctx_value
 
 
