@@ -76,33 +76,31 @@ def transitive_reduction(edges: set[tuple[str, str]]) -> set[tuple[str, str]]:
     return {(a, c) for a, c in edges if c not in reachable_without(a, (a, c))}
 
 
-def mermaid(result) -> str:
+def _chart(result, head: list[str], layer_open: str, node: str, layer_close: str, edge: str,
+           tail: list[str]) -> str:
+    """The one walk both formats share; the pieces are format strings over layer, title, id, kind, name, a, b."""
     layers, edges = graph_model(result)
     ids: dict[str, str] = {}
-    lines = ["flowchart TB"]
+    lines = list(head)
     for layer, members in layers.items():
-        lines.append(f'  subgraph {layer}["{LAYER_TITLES[layer]}"]')
-        lines += [f'    {_node_id(urn, ids)}["{_label(kind)}<br/>{_label(name)}"]' for urn, kind, name in members]
-        lines.append("  end")
+        lines.append(layer_open.format(layer=layer, title=LAYER_TITLES[layer]))
+        lines += [node.format(id=_node_id(urn, ids), kind=_label(kind), name=_label(name)) for urn, kind, name in members]
+        lines.append(layer_close)
     for source, target in sorted(edges, key=lambda e: (_node_id(e[0], ids), _node_id(e[1], ids))):
-        lines.append(f"  {_node_id(source, ids)} --> {_node_id(target, ids)}")
-    lines += ['  subgraph legend["Legend"]', f'    legend_text["{_label(LEGEND)}"]', "  end"]
-    return "\n".join(lines) + "\n"
+        lines.append(edge.format(a=_node_id(source, ids), b=_node_id(target, ids)))
+    return "\n".join(lines + tail) + "\n"
+
+
+def mermaid(result) -> str:
+    return _chart(result, ["flowchart TB"], '  subgraph {layer}["{title}"]', '    {id}["{kind}<br/>{name}"]', "  end",
+                  "  {a} --> {b}", ['  subgraph legend["Legend"]', f'    legend_text["{_label(LEGEND)}"]', "  end"])
 
 
 def dot(result) -> str:
-    layers, edges = graph_model(result)
-    ids: dict[str, str] = {}
-    lines = ["digraph plan {", "  rankdir=TB;", '  node [shape=box, fontname="Helvetica"];',
-             f'  label="{_label(LEGEND)}"; labelloc=b;']
-    for layer, members in layers.items():
-        lines.append(f'  subgraph cluster_{layer} {{ label="{LAYER_TITLES[layer]}";')
-        lines += [f'    {_node_id(urn, ids)} [label="{_label(kind)}\\n{_label(name)}"];' for urn, kind, name in members]
-        lines.append("  }")
-    for source, target in sorted(edges, key=lambda e: (_node_id(e[0], ids), _node_id(e[1], ids))):
-        lines.append(f"  {_node_id(source, ids)} -> {_node_id(target, ids)};")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    head = ["digraph plan {", "  rankdir=TB;", '  node [shape=box, fontname="Helvetica"];',
+            f'  label="{_label(LEGEND)}"; labelloc=b;']
+    return _chart(result, head, '  subgraph cluster_{layer} {{ label="{title}";', '    {id} [label="{kind}\\n{name}"];',
+                  "  }", "  {a} -> {b};", ["}"])
 
 
 FORMATS = {"mermaid": mermaid, "dot": dot}
