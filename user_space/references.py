@@ -207,9 +207,9 @@ def reference_problems(views: list[dict[str, Any]], context: PlatformContext | N
 def _with_bundle_members(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
     members = []
     for view in views:
-        if view.get("type") != "bundle":
-            continue
-        for entry in (view.get("bundle") or {}).get("resources") or []:
+        block = view.get("bundle") if view.get("type") == "bundle" else None
+        entries = block.get("resources") if isinstance(block, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
             spec = entry.get("spec") if isinstance(entry, dict) else None
             if isinstance(spec, dict) and isinstance(spec.get("type"), str):
                 members.append({**spec, "workspace": entry.get("workspace") or spec.get("workspace")})
