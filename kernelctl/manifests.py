@@ -18,20 +18,7 @@ from typing import Any
 from kernelctl.errors import EXIT_USAGE, Fail
 from user_space.plan_objects import dump_yaml
 
-HEAD = ("apiVersion", "kind", "metadata")
 MARKER = ".kernelctl-render"  # marks a folder `kernelctl render --out` owns (it may replace it)
-
-
-def canonical(value: Any, top: bool = True) -> Any:
-    """`value` with mapping keys in the canonical order (HEAD first at the top level, the rest sorted)."""
-    if isinstance(value, dict):
-        keys = sorted(value, key=str)
-        if top:
-            keys = [k for k in HEAD if k in value] + [k for k in keys if k not in HEAD]
-        return {key: canonical(value[key], False) for key in keys}
-    if isinstance(value, list):
-        return [canonical(item, False) for item in value]
-    return value
 
 
 def manifest_path(obj: dict[str, Any]) -> Path:
