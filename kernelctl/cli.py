@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from infra.config import ConfigError, StackConfig, load_stack_file
+from infra.config import ConfigError, StackConfig, load_stack_file, read_stack
 from kernelctl.errors import EXIT_USAGE, Fail
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.splitlines()[0])
@@ -147,7 +147,11 @@ def config_validate(
         if (file is None) == (stack is None):
             raise Fail("give either a stack file or --stack NAME", code=2)
         path = file if file is not None else stack_file(stack)
-        problems = gitops_problems(load_stack_file(path), project_root())
+        document = read_stack(path)
+        config = document.parse(stack)
+        for line in document.warnings(config):
+            err.print(line, markup=False, highlight=False)
+        problems = gitops_problems(config, project_root())
         for line in problems:
             err.print(line, markup=False, highlight=False)
         if problems:
@@ -193,6 +197,8 @@ def plan(
             print_summary(result, out, target)
         if result.failed_mandatory_policies:
             raise Fail(f"{len(result.failed_mandatory_policies)} mandatory policy violation(s)", code=1)
+        if duplicated := [w for w in result.warnings if w.startswith("duplicate URN")]:
+            raise Fail(f"{len(duplicated)} duplicate URN(s): the engine would refuse the program", code=1)
 
     run_guarded(debug, body)
 

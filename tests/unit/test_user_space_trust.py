@@ -155,7 +155,7 @@ def test_hostile_yaml_is_refused_quickly_and_clearly(tmp_path) -> None:
     rows = {Path(r["file"]).name: r for r in json.loads(result.stdout)}
     assert set(rows) == {"bomb.yaml", "dupes.yaml", "latin1.yaml", "deep.yaml"}, "every file answers"
     assert "alias" in rows["bomb.yaml"]["errors"][0]["message"]
-    assert "duplicate key 'name' (first on line 1)" in rows["dupes.yaml"]["errors"][0]["message"]
+    assert "duplicate key 'name'" in rows["dupes.yaml"]["errors"][0]["message"]
     assert rows["dupes.yaml"]["errors"][0]["line"] == 3
     assert "not UTF-8" in rows["latin1.yaml"]["errors"][0]["message"]
     assert rows["deep.yaml"]["errors"]
