@@ -209,8 +209,12 @@ def test_manifests_folder_must_lie_inside_the_project(tmp_path) -> None:
     from user_space.gitops import InvalidManifests, manifests_folder
     from user_space.specs import UserSpaceSpec
 
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    project.mkdir()
+    outside.mkdir()
+    (project / "gitops").symlink_to(outside)  # a relative name that leads out of the project
     with pytest.raises(InvalidManifests, match="must lie inside the project"):
-        manifests_folder(UserSpaceSpec(manifests=str(tmp_path)), ROOT)
+        manifests_folder(UserSpaceSpec(manifests="gitops"), project)
     assert manifests_folder(UserSpaceSpec(manifests="examples/workspaces"), ROOT).is_dir()
 
 
