@@ -100,6 +100,15 @@ class Storage(Fact):
     shared_class: str | None = None  # ReadWriteMany, when a `shared` tier class exists
 
 
+class Authentication(Fact):
+    """The identity provider the gateway checks JWTs against (Envoy Gateway SecurityPolicy `jwt`)."""
+
+    issuer: str
+    jwks_uri: str
+    audiences: list[str]
+    tags_claim: str = "groups"  # the claim holding the caller's tags, which Policy subjects match
+
+
 class Gateway(Fact):
     """The platform's Gateway API entry point; HTTPRoutes attach to it with `parentRefs`."""
 
@@ -114,6 +123,7 @@ class Gateway(Fact):
     proxy_pod_labels: dict[str, str] = Field(
         default_factory=lambda: {"app.kubernetes.io/component": "proxy", "app.kubernetes.io/managed-by": "envoy-gateway"}
     )
+    authentication: Authentication | None = None  # None: routes must say `noAuthentication: true`
 
 
 class Database(Fact):
@@ -303,57 +313,69 @@ class PlatformContext(Fact):
         `shared` (RWX), lakehouse buckets `raw` and `curated`, one Postgres instance `platform`.
         """
         # Local imports: platform builds contexts from this module's models.
-        from core_kernel.platform import ClusterFacts, build_context
+        from core_kernel.platform import build_context
         from core_kernel.specs import CoreKernelSpec
 
-        account = "123456789012"
-        cluster = f"cloud-kernel-{environment}"
-        buckets = {"curated": f"s3://{cluster}-curated-{account}", "raw": f"s3://{cluster}-raw-{account}"}
-        facts = ClusterFacts(
-            cloud="aws",
-            region="eu-west-1",
-            cluster_name=cluster,
-            kubernetes_version="1.33",
-            storage_classes={"standard": "standard", "fast": "fast", "shared": "shared"},
-            default_storage_class="standard",
-            shared_storage_class="shared",
-            node_pools={
-                "system": NodePool(
-                    name="system",
-                    machine="general-medium",
-                    labels={"cloud-kernel.io/pool": "system"},
-                    taints=[Taint(key="cloud-kernel.io/system", value="true", effect="NoSchedule")],
-                ),
-                "general": NodePool(name="general", machine="general-large", labels={"cloud-kernel.io/pool": "general"}),
-                "gpu": NodePool(
-                    name="gpu",
-                    machine="general-xlarge",
-                    labels={"cloud-kernel.io/pool": "gpu"},
-                    taints=[Taint(key="nvidia.com/gpu", value="present", effect="NoSchedule")],
-                    gpu=True,
-                ),
-            },
-            databases={
-                "platform": {
-                    "host": f"{cluster}-platform.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com",
-                    "port": 5432,
-                    "engine_version": "16",
-                    "admin_username": "kernel_admin",
-                    "admin_secret_ref": f"arn:aws:secretsmanager:eu-west-1:{account}:secret:{cluster}/postgres/platform-AbCdEf",
-                }
-            },
-            lakehouse=buckets,
-            # The runner identities the cloud kernel creates for workspaces (`ws-<workspace>`), as on AWS.
-            identities={
-                f"ws-{workspace}": {
-                    "namespace": workspace,
-                    "service_account": "dataos-runner",
-                    "principal": f"arn:aws:iam::{account}:role/{cluster}-ws-{workspace}",
-                }
-                for workspace in ("public", "retail", "sandbox")
-            },
-        )
-        return build_context(CoreKernelSpec(domain=f"{environment}.data.example.com"), environment, facts)
+        domain = f"{environment}.data.example.com"
+        authentication = {"issuer": f"https://id.{domain}/realms/data", "audiences": ["cloud-kernel"],
+                          "jwks_uri": f"https://id.{domain}/realms/data/protocol/openid-connect/certs"}
+        spec = CoreKernelSpec.model_validate({"domain": domain, "gateway": {"authentication": authentication}})
+        return build_context(spec, environment, sample_facts(environment))
+
+
+def sample_facts(environment: str = "dev") -> Any:
+    """The cloud facts behind `PlatformContext.sample` (a `platform.ClusterFacts`): what an AWS dev cluster in
+    eu-west-1 reports. `kernelctl config validate` builds a stack's context from them and its `cloud-kernel:core`."""
+    from core_kernel.platform import ClusterFacts
+
+    account = "123456789012"
+    cluster = f"cloud-kernel-{environment}"
+    buckets = {"curated": f"s3://{cluster}-curated-{account}", "raw": f"s3://{cluster}-raw-{account}"}
+    facts = ClusterFacts(
+        cloud="aws",
+        region="eu-west-1",
+        cluster_name=cluster,
+        kubernetes_version="1.33",
+        storage_classes={"standard": "standard", "fast": "fast", "shared": "shared"},
+        default_storage_class="standard",
+        shared_storage_class="shared",
+        node_pools={
+            "system": NodePool(
+                name="system",
+                machine="general-medium",
+                labels={"cloud-kernel.io/pool": "system"},
+                taints=[Taint(key="cloud-kernel.io/system", value="true", effect="NoSchedule")],
+            ),
+            "general": NodePool(name="general", machine="general-large", labels={"cloud-kernel.io/pool": "general"}),
+            "gpu": NodePool(
+                name="gpu",
+                machine="general-xlarge",
+                labels={"cloud-kernel.io/pool": "gpu"},
+                taints=[Taint(key="nvidia.com/gpu", value="present", effect="NoSchedule")],
+                gpu=True,
+            ),
+        },
+        databases={
+            "platform": {
+                "host": f"{cluster}-platform.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com",
+                "port": 5432,
+                "engine_version": "16",
+                "admin_username": "kernel_admin",
+                "admin_secret_ref": f"arn:aws:secretsmanager:eu-west-1:{account}:secret:{cluster}/postgres/platform-AbCdEf",
+            }
+        },
+        lakehouse=buckets,
+        # The runner identities the cloud kernel creates for workspaces (`ws-<workspace>`), as on AWS.
+        identities={
+            f"ws-{workspace}": {
+                "namespace": workspace,
+                "service_account": "dataos-runner",
+                "principal": f"arn:aws:iam::{account}:role/{cluster}-ws-{workspace}",
+            }
+            for workspace in ("public", "retail", "sandbox")
+        },
+    )
+    return facts
 
 def _sorted(value: Any) -> Any:
     if isinstance(value, dict):

@@ -13,6 +13,7 @@ from typing import Any
 from core_kernel import naming
 from core_kernel.context import (
     IDENTITY_ANNOTATION_KEYS,
+    Authentication,
     Catalog,
     Certificates,
     Database,
@@ -92,6 +93,8 @@ def build_context(spec: CoreKernelSpec, environment: str, facts: ClusterFacts) -
             class_name=naming.GATEWAY_CLASS_NAME,
             https_listener=naming.GATEWAY_HTTPS_LISTENER,
             hostname=spec.domain,
+            authentication=Authentication(**spec.gateway.authentication.model_dump())
+            if spec.gateway.authentication else None,
         )
         if spec.gateway.enabled
         else None,

@@ -54,6 +54,21 @@ class CertManagerSpec(Spec):
     cluster_issuer: ClusterIssuerSpec = Field(default_factory=ClusterIssuerSpec)
 
 
+HttpsUrl = Annotated[str, Field(pattern=r"^https://[^\s/]+(/\S*)?$")]
+
+
+class AuthenticationSpec(Spec):
+    """The identity provider whose JWTs the gateway requires on every route without `noAuthentication: true`."""
+
+    issuer: HttpsUrl = Field(description="The `iss` of the provider's tokens (OIDC issuer URL).")
+    jwks_uri: HttpsUrl = Field(description="Where the provider publishes its signing keys (JWKS).")
+    audiences: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, description="Accepted `aud` values: a token for another audience is refused.")
+    tags_claim: str = Field(
+        "groups", min_length=1,
+        description="The claim holding the caller's tags (roles:id:...); Policy subjects match against it.")
+
+
 class GatewaySpec(Spec):
     """Envoy Gateway with one Gateway for the platform domain."""
 
@@ -68,6 +83,9 @@ class GatewaySpec(Spec):
             "the private CA always issues `*.<domain>`."
         ),
     )
+    authentication: AuthenticationSpec | None = Field(
+        None, description="Identity provider for workspace routes. Without it, a Service route that does not say "
+                          "`noAuthentication: true` is an error, never an open door.")
 
 
 class ExternalSecretsSpec(Spec):

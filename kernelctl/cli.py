@@ -1,7 +1,9 @@
 """`kernelctl`: the offline face of Cloud Kernel (plan, graph, config, and the Resource tools).
 
 Every command turns bad input into a readable message and an exit code; `--debug` shows the traceback.
-Exit codes: 0 ok, 1 invalid Resources or a failed program run, 2 invalid stack config or usage.
+Exit codes (kernelctl/errors.py): 0 ok, 1 invalid Resources or a failed program run, 2 invalid stack config
+or usage. Commands work from any folder of the project: the project root is the nearest folder at or above
+the current one holding `Pulumi.yaml` (as the Pulumi CLI finds it).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import typer
 from rich.console import Console
 
 from infra.config import ConfigError, StackConfig, load_stack_file, read_stack
+from kernelctl.errors import EXIT_USAGE, Fail
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.splitlines()[0])
 config_app = typer.Typer(no_args_is_help=True, help="Validate stack configs and generate their JSON Schema.")
@@ -26,26 +29,88 @@ err = Console(stderr=True, soft_wrap=True, emoji=False)
 STACKS_DIR = Path("stacks")
 
 
-class Fail(Exception):
-    """A user-facing failure: its message is printed, then the process exits with `code`."""
-
-    def __init__(self, message: str, code: int = 1):
-        super().__init__(message)
-        self.code = code
+def project_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above `start` (default: the current one) holding `Pulumi.yaml`."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+    raise Fail(f"not inside a Cloud Kernel project: no Pulumi.yaml in {here} or above", EXIT_USAGE)
 
 
 def stack_file(stack: str) -> Path:
-    return STACKS_DIR / f"Pulumi.{stack}.yaml"
+    """`stacks/Pulumi.<stack>.yaml` of the project; an unknown name lists the stacks there."""
+    folder = project_root() / STACKS_DIR
+    path = folder / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in folder.glob("Pulumi.*.yaml"))
+        raise Fail(f"unknown stack {stack!r}: no {path} (stacks: {', '.join(known) or 'none'})", EXIT_USAGE)
+    return path
+
+
+def plan_stack(stack: str, *, reuse: bool = False):
+    """The offline plan of a stack, from the project root, with a progress line on stderr while it runs.
+    `reuse`: read `<root>/plan-out/plan.json` instead when it is fresh (kernelctl/saved_plan.py)."""
+    from kernelctl.plan.runner import run_plan
+
+    path = stack_file(stack)
+    root = project_root()
+    if reuse:
+        from kernelctl.saved_plan import fresh_plan
+
+        saved = fresh_plan(root, stack, path, load_stack_file(path).user_space.manifests)
+        if saved is not None:
+            err.print(f"using the fresh plan in {root / 'plan-out' / 'plan.json'}", style="dim", highlight=False)
+            return saved
+    with err.status(f"planning stack {stack} against the simulated cloud ...", spinner="dots"):
+        return run_plan(path, stack, root=root)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            text = version("cloud-kernel")
+        except PackageNotFoundError:
+            text = "unknown (not installed)"
+        out.print(f"kernelctl {text}", markup=False, highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    show_version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                         help="Print the version and exit.")] = None,
+) -> None:
+    """Cloud Kernel's CLI: plan a stack offline, validate and render Resource manifests."""
+
+
+def _problem_lines(exc: Exception) -> list[str] | None:
+    """The one-line-per-problem form of the errors our own layers raise (never their class names)."""
+    from kernelctl.plan.runner import ProgramError
+    from user_space.compiler import CompileFailed
+    from user_space.gitops import InvalidManifests
+
+    if isinstance(exc, InvalidManifests):
+        return ["invalid Resource manifests:", *exc.lines]
+    if isinstance(exc, CompileFailed):
+        return ["Resources that do not compile:", *(str(e) for e in exc.errors)]
+    if isinstance(exc, ProgramError):
+        cause = exc.__cause__
+        nested = _problem_lines(cause) if isinstance(cause, Exception) and cause is not exc else None
+        return nested or str(exc).splitlines()
+    return None
 
 
 def run_guarded(debug: bool, fn, *args, **kwargs):
-    """Run a command body: known failures become messages and exit codes, never tracebacks."""
+    """Run a command body: known failures become messages and exit codes, never tracebacks or class names."""
     try:
         return fn(*args, **kwargs)
     except ConfigError as exc:
         for line in exc.lines():
             err.print(line, markup=False, highlight=False)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_USAGE) from None
     except Fail as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(exc.code) from None
@@ -54,8 +119,12 @@ def run_guarded(debug: bool, fn, *args, **kwargs):
     except Exception as exc:  # noqa: BLE001 - the CLI boundary: report, do not crash
         if debug:
             raise
-        err.print(f"error: {type(exc).__name__}: {exc}", markup=False, highlight=False)
-        err.print("(run again with --debug for the traceback)", style="dim")
+        lines = _problem_lines(exc) or [str(exc) or "unexpected failure"]
+        err.print(f"error: {lines[0]}", markup=False, highlight=False)
+        for line in lines[1:]:
+            err.print(f"  {line}", markup=False, highlight=False)
+        if _problem_lines(exc) is None:
+            err.print("(an unexpected failure: run again with --debug for the traceback)", style="dim")
         raise typer.Exit(1) from None
 
 
@@ -70,7 +139,9 @@ def config_validate(
     stack: Annotated[Optional[str], typer.Option("--stack", "-s", help="Stack name.")] = None,
     debug: Debug = False,
 ) -> None:
-    """Validate a stack config; report every error as `FILE: key.path: reason` (exit 2)."""
+    """Validate a stack config; report every error as `FILE: key.path: reason` (exit 2). Then its GitOps folder:
+    manifests, references, and the core services the Resources need (exit 1, one line per problem)."""
+    from kernelctl.config_check import gitops_problems
 
     def body() -> None:
         if (file is None) == (stack is None):
@@ -80,6 +151,11 @@ def config_validate(
         config = document.parse(stack)
         for line in document.warnings(config):
             err.print(line, markup=False, highlight=False)
+        problems = gitops_problems(config, project_root())
+        for line in problems:
+            err.print(line, markup=False, highlight=False)
+        if problems:
+            raise Fail(f"{path}: the GitOps folder (cloud-kernel:userSpace.manifests) has {len(problems)} problem(s)")
         out.print(f"{path}: OK", markup=False, highlight=False)
 
     run_guarded(debug, body)
@@ -103,21 +179,22 @@ def config_schema(
 @app.command()
 def plan(
     stack: StackOpt,
-    out_dir: Annotated[Path, typer.Option("--out", help="Where plan.json and manifests/ go.")] = Path("plan-out"),
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", help="Where plan.json and manifests/ go (default: plan-out/ in the project root).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print plan.json instead of the summary.")] = False,
     debug: Debug = False,
 ) -> None:
     """Run the real program against the simulated cloud; print a summary, write plan.json and manifests/."""
     from kernelctl.plan.report import print_summary, write_plan
-    from kernelctl.plan.runner import run_plan
 
     def body() -> None:
-        result = run_plan(stack_file(stack), stack)
-        write_plan(result, out_dir)
+        result = plan_stack(stack)
+        target = out_dir if out_dir is not None else project_root() / "plan-out"
+        write_plan(result, target)
         if as_json:
-            sys.stdout.write((out_dir / "plan.json").read_text(encoding="utf-8"))
+            sys.stdout.write((target / "plan.json").read_text(encoding="utf-8"))
         else:
-            print_summary(result, out, out_dir)
+            print_summary(result, out, target)
         if result.failed_mandatory_policies:
             raise Fail(f"{len(result.failed_mandatory_policies)} mandatory policy violation(s)", code=1)
         if duplicated := [w for w in result.warnings if w.startswith("duplicate URN")]:
@@ -129,15 +206,17 @@ def plan(
 @app.command()
 def graph(
     stack: StackOpt,
-    out_file: Annotated[Optional[Path], typer.Option("--out", help="Write the Mermaid chart to this file.")] = None,
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="Write the chart to this file.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="mermaid (renders on GitHub) or dot (Graphviz).")] = "mermaid",
     debug: Debug = False,
 ) -> None:
-    """Print the platform as a Mermaid flowchart: layers as subgraphs, components as nodes."""
-    from kernelctl.plan.graph import mermaid
-    from kernelctl.plan.runner import run_plan
+    """Print the platform as a chart: layers as subgraphs, components as nodes, a legend."""
+    from kernelctl.plan.graph import FORMATS
 
     def body() -> None:
-        text = mermaid(run_plan(stack_file(stack), stack))
+        if fmt not in FORMATS:
+            raise Fail(f"unknown --format {fmt!r} (one of: {', '.join(FORMATS)})", EXIT_USAGE)
+        text = FORMATS[fmt](plan_stack(stack, reuse=True))
         if out_file is None:
             sys.stdout.write(text)
         else:
@@ -157,16 +236,19 @@ def validate(
     paths: Annotated[list[Path], typer.Argument(help="Manifest files or folders (recursive *.yaml/*.yml).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array, one object per Resource.")] = False,
     no_interpolate: Annotated[bool, typer.Option("--no-interpolate", help="Do not replace $VAR/${VAR}.")] = False,
+    stack: Annotated[Optional[str], typer.Option(
+        "--stack", "-s", help="Also resolve computes against this stack's node pools (runs its offline plan).")] = None,
     debug: Debug = False,
 ) -> None:
-    """Validate Resource manifests: one line per Resource, OK or its errors (exit 1 if any is invalid)."""
-    from kernelctl import resources_cmd
+    """Validate Resource manifests: one line per Resource, OK or its errors (exit 1 if any is invalid).
+
+    References are resolved across all the given paths: computes, stacks, secrets, volumes, depot secrets."""
+    from kernelctl import render_cmd, resources_cmd
 
     def body() -> None:
-        try:
-            results = resources_cmd.validation_report(paths, interpolate=not no_interpolate)
-        except FileNotFoundError as exc:
-            raise Fail(str(exc), code=2) from None
+        resources_cmd.check_paths(paths)
+        context = render_cmd.context_for(plan_stack(stack)) if stack else None
+        results = resources_cmd.validation_report(paths, interpolate=not no_interpolate, context=context)
         if as_json:
             sys.stdout.write(resources_cmd.as_json(results))
         else:
@@ -222,20 +304,22 @@ def schemas(
 def render(
     paths: Annotated[list[Path], typer.Argument(help="Manifest files or folders (recursive *.yaml/*.yml).")],
     stack: Annotated[Optional[str], typer.Option("--stack", "-s", help="Compile against this stack's context.")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write one file per object into this folder.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", help="Write one file per object into this folder (new, empty, or an earlier --out of render).")] = None,
+    reveal_secrets: Annotated[bool, typer.Option(
+        "--reveal-secrets", help="Print Secret values instead of [secret] (for piping into kubectl).")] = False,
     debug: Debug = False,
 ) -> None:
     """Compile Resources to Kubernetes objects (multi-document YAML); unsupported ones are listed on stderr."""
-    from kernelctl import render_cmd
+    from kernelctl import render_cmd, resources_cmd
 
     def body() -> None:
+        resources_cmd.check_paths(paths)
         try:
-            context = render_cmd.context_for(stack, stack_file(stack) if stack else None)
-            outcome = render_cmd.render(paths, context)
-        except FileNotFoundError as exc:
-            raise Fail(str(exc), code=2) from None
+            context = render_cmd.context_for(plan_stack(stack, reuse=True) if stack else None)
         except LookupError as exc:  # the stack's plan has no platform context (core kernel off)
             raise Fail(str(exc)) from None
+        outcome = render_cmd.render(paths, context, reveal_secrets=reveal_secrets)
         for line in outcome.invalid:
             err.print(line, markup=False, highlight=False)
         for line in outcome.errors:
@@ -247,9 +331,9 @@ def render(
         if out_dir is None:
             sys.stdout.write(render_cmd.to_yaml_stream(outcome.objects))
         else:
-            from kernelctl.manifests import write_manifests
+            from kernelctl.manifests import replace_folder
 
-            written = write_manifests(outcome.objects, out_dir)
+            written = replace_folder(outcome.objects, out_dir)
             out.print(f"wrote {len(written)} objects to {out_dir}", markup=False)
 
     run_guarded(debug, body)

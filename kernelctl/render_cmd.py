@@ -26,36 +26,35 @@ class RenderOutcome:
         return bool(self.invalid or self.errors)
 
 
-def context_for(stack: str | None, stack_path: Path | None = None) -> PlatformContext:
-    if stack is None:
+def context_for(plan: Any | None) -> PlatformContext:
+    """The platform context of a stack's offline plan (`PlanResult`), or the documented sample without one."""
+    if plan is None:
         return PlatformContext.sample()
-    from kernelctl.plan.runner import run_plan
     from user_space.plan_objects import context_from_objects
 
-    result = run_plan(stack_path or Path("stacks") / f"Pulumi.{stack}.yaml", stack)
-    return context_from_objects(result.kubernetes)
+    return context_from_objects(plan.kubernetes)
 
 
-def render(paths: list[Path], context: PlatformContext) -> RenderOutcome:
-    from user_space.plan_objects import load_and_compile
+def render(paths: list[Path], context: PlatformContext, *, reveal_secrets: bool = False) -> RenderOutcome:
+    """Compile `paths` (checked as `validate` checks them, references included) against `context`; Secret
+    values read "[secret]" unless `reveal_secrets`."""
+    from user_space.plan_objects import load_and_compile, redact_secrets
 
-    for path in paths:
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no such file or folder")
     loaded = load_and_compile(paths, context)
     outcome = RenderOutcome(invalid=loaded.invalid)
     if outcome.invalid:
         return outcome
     result = loaded.result
-    outcome.objects = result.objects
+    outcome.objects = result.objects if reveal_secrets else redact_secrets(result.objects)
     outcome.errors = [str(e) for e in result.errors]
     outcome.unsupported = [str(u) for u in result.unsupported]
     return outcome
 
 
 def to_yaml_stream(objects: list[dict[str, Any]]) -> str:
+    from kernelctl.manifests import canonical
     from user_space.plan_objects import dump_yaml
 
-    return "".join("---\n" + dump_yaml(o) for o in objects)
+    return "".join("---\n" + dump_yaml(canonical(o)) for o in objects)
 
 

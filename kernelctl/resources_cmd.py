@@ -6,14 +6,29 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from user_space.model.load import LoadedResource, load_paths
+from kernelctl.errors import EXIT_USAGE, Fail
+from user_space.model.load import LoadedResource, load_paths, manifest_files
 
 
-def validation_report(paths: Sequence[Path], interpolate: bool = True) -> list[LoadedResource]:
+def check_paths(paths: Sequence[Path]) -> None:
+    """Every path exists, and together they hold at least one manifest file (exit 2 otherwise)."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
-    return load_paths(paths, interpolate=interpolate)
+        raise Fail(f"no such file or folder: {', '.join(missing)}", EXIT_USAGE)
+    if not manifest_files(paths):
+        raise Fail(f"no manifest (*.yaml, *.yml) in {', '.join(map(str, paths))}", EXIT_USAGE)
+
+
+def validation_report(paths: Sequence[Path], interpolate: bool = True, context=None) -> list[LoadedResource]:
+    """Every Resource under `paths`, checked alone and across the folder (dangling references, the same
+    Resource twice); an unset `${VAR}` is an error unless interpolation is off. Computes resolve against
+    `context`'s node pools when a `PlatformContext` is given."""
+    from user_space.references import check_loaded
+
+    check_paths(paths)
+    results = load_paths(paths, interpolate=interpolate, strict_env=interpolate)
+    check_loaded(results, context)
+    return results
 
 
 def as_json(results: list[LoadedResource]) -> str:

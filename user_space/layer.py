@@ -1,5 +1,7 @@
 """The GitOps layer: a Pulumi `UserSpace` component applying the Resource CRDs, the workspace namespaces and
 every manifest of the stack's manifests folder as a custom resource (group `kernel.cloudkernel.io`).
+Secret values (a Secret's or Instance Secret's `data`/`files`, inline credentials) are secret Outputs, so
+the engine encrypts them in the state and never prints them.
 
 The runtime (operator) reconciles those custom resources with the pure compiler; `kernelctl plan` shows
 what they compile to (`user_space.plan_objects.compiled_plan_objects`). An invalid manifest stops the
@@ -20,7 +22,7 @@ from user_space.compiler.common import dns_name
 from user_space.compiler.index import Index
 from user_space.compiler.workspace import workspace_objects
 from user_space.compiler import compile_resources, declared_workspaces
-from user_space.gitops import InvalidManifests, custom_resource_body, manifest_resources
+from user_space.gitops import custom_resource_body, manifest_resources, manifests_folder, map_secret_values
 from user_space.specs import UserSpaceSpec
 
 CRD_DIR = Path(__file__).resolve().parent / "crds"
@@ -47,11 +49,7 @@ class UserSpace(pulumi.ComponentResource):
         if not spec.enabled:
             self.register_outputs({"resources": 0})
             return
-        folder = Path(root) / spec.manifests
-        if not folder.is_dir():
-            raise InvalidManifests([f"{folder}: the user space manifests folder does not exist "
-                                    "(cloud-kernel:userSpace.manifests)"])
-        views = manifest_resources(folder)
+        views = manifest_resources(manifests_folder(spec, root))
 
         for doc in load_crds():
             kind = doc["spec"]["names"]["kind"]
@@ -78,7 +76,7 @@ class UserSpace(pulumi.ComponentResource):
             key = dns_name(view["type"], ns or "instance", view["name"], limit=200)
             self.custom_resources[key] = k8s.apiextensions.CustomResource(
                 f"{name}-{key}", api_version=body["apiVersion"], kind=kind, metadata=body["metadata"],
-                spec=body["spec"], opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=depends))
+                spec=map_secret_values(body["spec"], pulumi.Output.secret), opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=depends))
         self.register_outputs({"resources": len(self.custom_resources), "workspaces": workspaces})
 
 

@@ -16,7 +16,7 @@ import yaml
 
 from core_kernel.context import CONTEXT_CONFIGMAP, CONTEXT_KEY, PLATFORM_NAMESPACE, PlatformContext
 from user_space.compiler import CompileResult, compile_resources
-from user_space.gitops import InvalidManifests, LoadedFolder, load_manifests
+from user_space.gitops import InvalidManifests, LoadedFolder, load_manifests, manifests_folder
 from user_space.specs import UserSpaceSpec
 
 
@@ -43,7 +43,7 @@ def context_from_objects(objects: list[dict[str, Any]]) -> PlatformContext:
 
 
 def load_and_compile(paths: list[str | Path], context: PlatformContext) -> Loaded:
-    loaded = Loaded(load_manifests(paths))
+    loaded = Loaded(load_manifests(paths, context))
     if not loaded.invalid:
         loaded.result = compile_resources(loaded.folder.views, context)
     return loaded
@@ -60,16 +60,30 @@ def compiled_plan_objects(
 
     if not spec.enabled:
         return []
-    folder = Path(root) / spec.manifests
-    if not folder.is_dir():
-        raise InvalidManifests([f"{folder}: the user space manifests folder does not exist (cloud-kernel:userSpace.manifests)"])
+    folder = manifests_folder(spec, root)
     context = context_from_objects(kubernetes_objects)
     loaded = load_and_compile([folder], context)
     if loaded.invalid:
         raise InvalidManifests(loaded.invalid)
     if loaded.result.errors:
         raise CompileFailed(loaded.result.errors)
-    return loaded.result.objects
+    return redact_secrets(loaded.result.objects)
+
+
+REDACTED = "[secret]"
+SECRET_DATA_FIELDS = ("data", "stringData")
+
+
+def redact_secrets(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of `objects` in which every value of a Secret's `data`/`stringData` reads "[secret]" (the keys
+    stay, so a reader sees what the Secret holds). What `kernelctl plan` writes and `render` prints."""
+    out = []
+    for obj in objects:
+        if obj.get("kind") == "Secret" and str(obj.get("apiVersion")) == "v1":
+            obj = {**obj, **{part: {key: REDACTED for key in obj[part]} for part in SECRET_DATA_FIELDS
+                              if isinstance(obj.get(part), dict)}}
+        out.append(obj)
+    return out
 
 
 class _BlockDumper(yaml.SafeDumper):

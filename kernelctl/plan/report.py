@@ -6,16 +6,15 @@ import json
 import os
 import shutil
 import tempfile
-from collections import Counter
+import textwrap
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from kernelctl.manifests import write_manifests
-from kernelctl.plan.assemble import LAYER_ORDER
 from kernelctl.plan.runner import PlanResult
+from kernelctl.plan.summary import WIDTH, _fit, plan_summary, summary_lines
 
 
 def plan_document(result: PlanResult) -> dict[str, Any]:
@@ -28,6 +27,7 @@ def plan_document(result: PlanResult) -> dict[str, Any]:
         "kubernetes": result.kubernetes,
         "policy": result.policy,
         "warnings": result.warnings,
+        "summary": plan_summary(result),
     }
 
 
@@ -55,44 +55,20 @@ def write_plan(result: PlanResult, out_dir: Path) -> None:
 
 
 def print_summary(result: PlanResult, console: Console, out_dir: Path) -> None:
-    console.print(
-        f"[bold]Plan[/bold] for stack [cyan]{result.stack}[/cyan] ({result.cloud}, {result.config.cloud.region}, "
-        f"{result.config.environment}): {len(result.resources)} resources, "
-        f"{len(result.kubernetes)} Kubernetes objects"
-    )
-    counts = Counter((r["layer"] or "-", r["type"]) for r in result.resources)
-    table = Table(title="Resources per layer and type", show_lines=False)
-    table.add_column("layer")
-    table.add_column("type")
-    table.add_column("count", justify="right")
-    order = {layer: i for i, layer in enumerate(LAYER_ORDER)}
-    for (layer, type_), count in sorted(counts.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])):
-        table.add_row(layer, type_, str(count))
-    console.print(table)
-
-    protected = [r for r in result.resources if r["protect"]]
-    if protected:
-        ptable = Table(title=f"Protected resources ({len(protected)})")
-        ptable.add_column("type")
-        ptable.add_column("name")
-        for r in protected:
-            ptable.add_row(r["type"], r["name"])
-        console.print(ptable)
-    else:
-        console.print("Protected resources: none")
-
-    if result.policy:
-        pol = Table(title=f"Policy results ({len(result.policy)})")
-        pol.add_column("level")
-        pol.add_column("rule")
-        pol.add_column("resource")
-        pol.add_column("message")
-        for p in result.policy:
-            pol.add_row(p["level"], p["rule"], p["urn"].rsplit("::", 1)[-1], p["message"])
-        console.print(pol)
-    else:
-        console.print("Policy: every rule passes")
-
+    """The summary of kernelctl/plan/summary.py, then each policy finding and warning (wrapped, never cut)."""
+    console.print(_fit(f"Plan for stack {result.stack} ({result.cloud}, {result.config.cloud.region}, "
+                       f"{result.config.environment})"), markup=False, highlight=False)
+    console.print(f"{len(result.resources)} resources, {len(result.kubernetes)} Kubernetes objects",
+                  markup=False, highlight=False)
+    for line in summary_lines(plan_summary(result)):
+        console.print(line, markup=False, highlight=False)
+    for p in result.policy:
+        console.print(f"  [{p['level']}] {p['rule']}: {p['urn'].rsplit('::', 1)[-1]}", markup=False, highlight=False)
+        for line in textwrap.wrap(p["message"], WIDTH - 6):
+            console.print(f"      {line}", markup=False, highlight=False)
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-    console.print(f"Wrote {out_dir / 'plan.json'} and {out_dir / 'manifests'}/")
+        for index, line in enumerate(textwrap.wrap(warning, WIDTH - 9)):
+            console.print(("warning: " if index == 0 else "         ") + line, markup=False, highlight=False)
+    where = os.path.relpath(out_dir) if not os.path.relpath(out_dir).startswith("../..") else str(out_dir)
+    console.print(f"Wrote {os.path.join(where, 'plan.json')} and {os.path.join(where, 'manifests')}/",
+                  markup=False, highlight=False)

@@ -97,7 +97,7 @@ def test_custom_resources_depend_on_their_crd_and_namespace(registered):
 
 
 def test_invalid_manifest_stops_the_run(tmp_path):
-    from user_space.layer import InvalidManifests
+    from user_space.gitops import InvalidManifests
 
     folder = tmp_path / "gitops"
     folder.mkdir()

@@ -26,6 +26,8 @@ EXPECTED_COMPILE_ERRORS = {
     "workflow-44eed2682352.yaml": "'inputs' is a required property",  # soda job without stackSpec
     "workflow-c8f8840a22e5.yaml": "'inputs' is a required property",
     "worker-840f2d45ceff.yaml": "does not run in a worker",  # soda+python is a Workflow stack
+    # v1beta1, migrated; has placeholders, and its bento `output` is a list where the Stack's schema wants a map
+    "service-668edfe665b6.yaml": "is not of type 'object'",
 }
 
 
@@ -45,7 +47,7 @@ def embedded(obj: dict) -> list[dict]:
 def conformance_results() -> dict[str, object]:
     results = {}
     for path in sorted(CONFORMANCE.glob("*.yaml")):
-        folder = load_manifests([path])
+        folder = load_manifests([path], references=False)  # each page alone: its secrets live elsewhere
         if folder.problems:
             continue
         results[path.name] = compile_resources(folder.views, CTX)

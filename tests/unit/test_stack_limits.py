@@ -185,6 +185,7 @@ def test_plan_refuses_an_invalid_stack_before_running_the_program(tmp_path: Path
     _cloud(document)["cluster"].update(publicAccessCidrs=["0.0.0.0/1", "128.0.0.0/1"])
     (tmp_path / "stacks").mkdir()
     write(tmp_path / "stacks", document)
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())  # the project root kernelctl finds
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["plan", "--stack", "dev-aws", "--out", str(tmp_path / "out")])
     assert result.exit_code == 2

@@ -40,6 +40,7 @@ def test_json_output(tmp_path):
 def test_all_valid_exit_zero_and_no_interpolate(tmp_path, monkeypatch):
     data = sample("worker")
     data["worker"]["compute"] = "$MY_COMPUTE"
+    data["worker"]["stackSpec"] = {"input": {"generate": {"mapping": "root = {}"}}, "output": {"drop": {}}}
     (tmp_path / "w.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     monkeypatch.setenv("MY_COMPUTE", "runnable-default")
     assert runner.invoke(app, ["validate", str(tmp_path / "w.yaml")]).exit_code == 0

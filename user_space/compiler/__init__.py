@@ -26,7 +26,7 @@ __all__ = ["compile", "compile_resources", "CompileError", "CompileFailed", "Com
 KIND_ORDER = ["Namespace", "ResourceQuota", "LimitRange", "ServiceAccount", "Role", "RoleBinding", "NetworkPolicy",
               "Secret", "ExternalSecret", "ConfigMap", "PersistentVolumeClaim", "Service", "Deployment", "Job",
               "Workflow", "CronWorkflow", "HorizontalPodAutoscaler", "PodDisruptionBudget", "HTTPRoute",
-              "PrometheusRule", "AlertmanagerConfig"]
+              "SecurityPolicy", "PrometheusRule", "AlertmanagerConfig"]
 
 UNSUPPORTED_TYPES = {
     "lens": "Lens (semantic model api/worker/router) is not compiled yet",

@@ -13,7 +13,7 @@ from typing import Any
 
 from user_space.compiler.common import Res, Unsupported, dns_name, metadata, obj, selector_labels
 from user_space.compiler.index import Index
-from user_space.compiler.pods import (consume_secret, PodParts, harden, placement, pod_security_context,
+from user_space.compiler.pods import (PULL_POLICY, consume_secret, PodParts, harden, placement, pod_security_context,
                                       resources_for)
 from user_space.model.udl import parse_udl
 
@@ -102,7 +102,7 @@ def compile_cluster(idx: Index, res: Res) -> list[dict[str, Any]]:
         items = [{"key": k, "path": k} for k in ("config.properties", "jvm.config", "log.properties", "node.properties")]
         items += [{"key": f"catalog.{k}.properties", "path": f"catalog/{k}.properties"} for k in catalogs]
         container = {
-            "name": "trino", "image": TRINO_IMAGE, "imagePullPolicy": "IfNotPresent",
+            "name": "trino", "image": TRINO_IMAGE, "imagePullPolicy": PULL_POLICY,
             "env": sorted(parts.env + [{"name": str(k), "value": str(v)} for k, v in sorted(envs.items())],
                           key=lambda e: e["name"]),
             "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],

@@ -191,10 +191,27 @@ def obj(api_version: str, kind: str, meta: dict[str, Any], **body: Any) -> dict[
     return {"apiVersion": api_version, "kind": kind, "metadata": meta, **body}
 
 
+def checkov_skips(reasons: dict[str, str]) -> dict[str, str]:
+    """Annotations telling checkov why one of its Kubernetes checks does not apply to this object
+    (`checkov.io/skip<N>: CKV_K8S_<n>=reason`); only where the reason is true of this object."""
+    return {f"checkov.io/skip{i}": f"{check}={reason}" for i, (check, reason) in enumerate(sorted(reasons.items()), 1)}
+
+
+def secrets_in_env(container: dict[str, Any]) -> bool:
+    """Whether a Secret reaches this container as environment variables."""
+    return any("secretRef" in e for e in container.get("envFrom") or []) or any(
+        "secretKeyRef" in (e.get("valueFrom") or {}) for e in container.get("env") or [])
+
+
+class ServiceMissing(CompileError):
+    """The Resource needs a platform service (or its configuration) that this environment does not have:
+    `kernelctl config validate` reports these from the stack file alone, before any plan."""
+
+
 def require(ctx_value: Any, res: Res, what: str) -> Any:
     """A platform service the Resource needs; a clear error when it is off in this environment."""
     if ctx_value is None:
-        raise CompileError(res.resource_id, f"needs {what}, which is not enabled in this environment's core kernel")
+        raise ServiceMissing(res.resource_id, f"needs {what}, which is not enabled in this environment's core kernel")
     return ctx_value
 
 

@@ -21,7 +21,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from user_space.compiler.common import INSTANCE_WORKSPACE, CompileError, Res, dns_name, metadata, obj, require
+from user_space.compiler.common import (INSTANCE_WORKSPACE, CompileError, Res, checkov_skips, dns_name, metadata, obj,
+                                        require)
 from user_space.compiler.index import Index
 from user_space.compiler.pods import placement, pod_security_context, small_container
 
@@ -235,7 +236,10 @@ def compile_database(idx: Index, res: Res) -> list[dict[str, Any]]:
     from user_space.compiler.common import short_hash
 
     job_name = dns_name(base, "migrate", short_hash("".join(scripts.values()), 6), limit=63)
-    objects.append(obj("batch/v1", "Job", metadata(res, job_name, namespace=ns, component="migration"),
+    skips = checkov_skips({"CKV_K8S_35": "psql reads the database password only from PGPASSWORD; the Job's "
+                                         "containers run once and exit"})
+    objects.append(obj("batch/v1", "Job", metadata(res, job_name, namespace=ns, component="migration",
+                                                   extra_annotations=skips),
                        spec={"backoffLimit": 4, "ttlSecondsAfterFinished": 86400,
                              "template": {"metadata": {"labels": metadata(res, "x", component="migration")["labels"]},
                                           "spec": pod}}))

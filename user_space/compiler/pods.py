@@ -37,6 +37,9 @@ DEFAULT_RESOURCES = {
     "limits": {"cpu": "1", "memory": "1Gi"},
 }
 # Well-known Compute names of DataOS -> the context's node pool they land on when not declared.
+#: Every container pulls its image each time a pod starts: a node's cached copy of a private image is never
+#: handed to a pod whose workspace lacks the pull credentials, and a moved tag is noticed (CKV_K8S_15).
+PULL_POLICY = "Always"
 WELL_KNOWN_COMPUTE = {"runnable-default": "runnable", "query-default": "query", "gpu": "gpu"}
 SYSTEM_POOL = "system"
 
@@ -428,7 +431,7 @@ def build_pod(idx: Index, res: Res, spec: dict[str, Any], stack: StackDef, orche
     container: dict[str, Any] = {
         "name": container_name,
         "image": image,
-        "imagePullPolicy": "Always" if image.endswith(":latest") or ":" not in image.rsplit("/", 1)[-1] else "IfNotPresent",
+        "imagePullPolicy": PULL_POLICY,
         "env": env,
         "resources": resources_for(spec.get("resources")),
         "volumeMounts": sorted(parts.mounts, key=lambda m: m["mountPath"]),
@@ -467,7 +470,7 @@ def small_container(name: str, image: str, command: list[str], env: list[dict[st
     container = {
         "name": name,
         "image": image,
-        "imagePullPolicy": "IfNotPresent",
+        "imagePullPolicy": PULL_POLICY,
         "command": command,
         "env": env,
         "resources": resources_for(resources, {"requests": {"cpu": "50m", "memory": "64Mi"},

@@ -57,16 +57,22 @@ def resolve_stack(idx: Index, res: Res, ref: str, orchestrator: str) -> StackDef
     return stack
 
 
-def check_payload(res: Res, stack: StackDef, payload: dict[str, Any], where: str) -> None:
+def payload_problem(stack: StackDef, payload: Any) -> tuple[list[Any], str] | None:
+    """The first place where `payload` breaks its Stack's JSON Schema: (path in the payload, message)."""
     if stack.schema is None:
-        return
+        return None
     validator = jsonschema.validators.validator_for(stack.schema)(stack.schema)
-    errors = sorted(validator.iter_errors(payload), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        path = ".".join(str(p) for p in first.absolute_path)
-        raise CompileError(res.resource_id, f"{where}.stackSpec{'.' + path if path else ''}: {first.message} "
-                                            f"(schema of stack {stack.ref})")
+    errors = sorted(validator.iter_errors(payload), key=lambda e: [str(p) for p in e.absolute_path])
+    if not errors:
+        return None
+    return list(errors[0].absolute_path), f"{errors[0].message} (schema of stack {stack.ref})"
+
+
+def check_payload(res: Res, stack: StackDef, payload: dict[str, Any], where: str) -> None:
+    problem = payload_problem(stack, payload)
+    if problem:
+        path = ".".join(str(p) for p in problem[0])
+        raise CompileError(res.resource_id, f"{where}.stackSpec{'.' + path if path else ''}: {problem[1]}")
 
 
 def template_context(res: Res, spec: dict[str, Any], payload: dict[str, Any], idx: Index) -> dict[str, Any]:

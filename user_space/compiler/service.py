@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from user_space.compiler.common import Res, metadata, obj, require, selector_labels
+from user_space.compiler.auth import security_policy
+from user_space.compiler.common import Res, checkov_skips, metadata, obj, require, secrets_in_env, selector_labels
 from user_space.compiler.index import Index
 from user_space.compiler.runnable import compile_runnable
 
@@ -58,7 +59,16 @@ def _long_running(idx: Index, res: Res, kind: str) -> list[dict[str, Any]]:
     if not (autoscaling and autoscaling.get("enabled", True)):
         deployment_spec["replicas"] = replicas
     objects = list(run.objects)
-    objects.append(obj("apps/v1", "Deployment", metadata(res, res.name, component=kind), spec=deployment_spec))
+    skips = {}
+    if kind == "worker":
+        reason = "a Worker serves no port, so there is no endpoint to probe; Kubernetes restarts it when it exits"
+        skips.update({"CKV_K8S_8": reason, "CKV_K8S_9": reason})
+    if secrets_in_env(run.pod.container):
+        skips["CKV_K8S_35"] = ("the Resource asks for these secrets as environment variables (dataosSecrets "
+                               "consumptionType envVars, the DataOS default); propFile or file mounts them as files")
+    objects.append(obj("apps/v1", "Deployment", metadata(res, res.name, component=kind,
+                                                         extra_annotations=checkov_skips(skips)),
+                       spec=deployment_spec))
 
     if kind == "service" and port is not None:
         main_port = run.pod.container["ports"][0]["name"]
@@ -87,6 +97,8 @@ def _long_running(idx: Index, res: Res, kind: str) -> list[dict[str, Any]]:
                                                      "sectionName": gateway.https_listener}],
                                      "hostnames": [ctx.domain],
                                      "rules": [rule]}))
+            if not ingress.get("noAuthentication"):
+                objects.append(security_policy(idx, res, res.name, path, kind))
     if autoscaling and autoscaling.get("enabled", True):
         metrics = [{"type": "Resource", "resource": {"name": "cpu", "target": {
             "type": "Utilization", "averageUtilization": int(autoscaling.get("targetCPUUtilizationPercentage", 80))}}}]

@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from user_space.model.base import Model, OpenModel
+from user_space.model.errors import suggestion
 from user_space.model.fields import NameList, Percent, Quantity, StackRefStr, StrMap
 from user_space.model.stackref import parse_stack_ref
 
@@ -68,6 +69,14 @@ class AutoScaling(Model):
         return self
 
 
+class WorkerAutoScaling(AutoScaling):
+    """A Worker's autoscaling: the Worker page gives its targets no range (DataOS's own Scanner workers use
+    120); the 0-100 range is the Service page's."""
+
+    target_memory_utilization_percentage: int | None = Field(None, ge=1)
+    target_c_p_u_utilization_percentage: int = Field(80, ge=1, alias="targetCPUUtilizationPercentage")
+
+
 class HighAvailability(Model):
     """Spread of replicas (§3.5): `level` is the topology key, `mode` soft (preferred) or hard (required)."""
 
@@ -87,6 +96,17 @@ class TopologyNode(Model):
 
 class PersistentVolumeRef(VolumeMount):
     """`persistentVolume`: the same four fields as a volume mount, for one Volume."""
+
+
+#: The compute `dataos-ctl` gives a runnable it migrates from `v1beta1` without one.
+DEFAULT_COMPUTE = "runnable-default"
+
+
+def with_default_compute(block: object) -> object:
+    """`block` with `compute: runnable-default` when it is a mapping without a compute (v1beta1 migration)."""
+    if isinstance(block, dict) and not block.get("compute"):
+        return {**block, "compute": DEFAULT_COMPUTE}
+    return block
 
 
 class RunnableSpec(OpenModel):
@@ -132,8 +152,10 @@ class RunnableSpec(OpenModel):
         legacy = sorted(k for k in extras if k in stack_keys)
         unknown = sorted(k for k in extras if k not in stack_keys and not (legacy and k in self.LEGACY_COMPANIONS))
         if unknown:
+            known = {field.alias or name for name, field in type(self).model_fields.items()}
+            hints = "".join(suggestion(key, known) for key in unknown)
             raise ValueError(
-                f"unknown field(s) {', '.join(unknown)}: not a runnable field, and only a key named after "
+                f"unknown field(s) {', '.join(unknown)}{hints}: not a runnable field, and only a key named after "
                 f"the stack ({' or '.join(sorted(stack_keys))}) may hold a legacy stack payload"
             )
         if legacy and self.stack_spec is not None:

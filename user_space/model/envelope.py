@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from user_space.model import patterns
 from user_space.model.base import Model
@@ -36,14 +36,31 @@ class Resource(Model):
     NAME_PATTERN: ClassVar[re.Pattern[str]] = patterns.RESOURCE_NAME
     NAME_MAX: ClassVar[int] = patterns.RESOURCE_NAME_MAX
 
+    #: Versions `dataos-ctl` still applies by migrating them to the current one (`v1beta1` -> `v1`); the
+    #: migrated Resource gets the default compute wherever a compute is mandatory and missing.
+    MIGRATES: ClassVar[dict[str, str]] = {}
+
     name: str
     version: str
     type: str
+    title: str | None = None  # a display title; used at top level in the official example files
     tags: list[Tag] = Field(default_factory=list)
     description: str | None = None
     owner: str | None = None
     layer: Literal["user", "system"] = "user"
     workspace: WorkspaceName | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("version"), str) and data["version"] in cls.MIGRATES:
+            data = cls.migrate_block({**data, "version": cls.MIGRATES[data["version"]]})
+        return data
+
+    @classmethod
+    def migrate_block(cls, data: dict) -> dict:
+        """The manifest as `dataos-ctl` migrates it from an older version (types with MIGRATES override this)."""
+        return data
 
     @field_validator("name")
     @classmethod

@@ -104,15 +104,26 @@ def _message(err: dict[str, Any]) -> str:
     return msg
 
 
-def from_validation_error(exc: ValidationError, data: Any, line_of: Any = None) -> list[FieldError]:
+def suggestion(word: str, known: Any) -> str:
+    """` (did you mean 'servicePort'?)` for a close known name, else ''."""
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def from_validation_error(exc: ValidationError, data: Any, line_of: Any = None,
+                          known_keys: Any = ()) -> list[FieldError]:
     """Turn a pydantic ValidationError into FieldErrors whose paths address `data`; `line_of(loc)` (optional)
-    gives each error its line."""
+    gives each error its line; an unknown key close to one of `known_keys` gets a suggestion."""
     out: list[FieldError] = []
     seen: set[tuple[str, str]] = set()
     for err in exc.errors(include_url=False):
         loc = data_loc(data, tuple(err.get("loc", ())), missing=err.get("type") == "missing")
         path = format_path(loc)
         message = _message(err)
+        if err.get("type") == "extra_forbidden" and loc and isinstance(loc[-1], str):
+            message += suggestion(loc[-1], known_keys)
         last = loc[-1] if loc else None
         if isinstance(last, str) and PLACEHOLDER.search(last):
             message = f"documentation placeholder {last!r} is not a key ({message})"

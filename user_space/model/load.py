@@ -20,6 +20,8 @@ from user_space.model.yamlsrc import Document, read_documents
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_DEPTH = 8
+#: A manifest becomes one custom resource, and the API server (etcd) stores no object over 1.5 MiB.
+MAX_FILE_BYTES = 1_572_864
 
 
 @dataclass
@@ -33,6 +35,8 @@ class LoadedResource:
     resource: Resource | None
     errors: list[FieldError] = field(default_factory=list)
     data: Any = None
+    #: field path -> line in this document (for errors found later, such as dangling references)
+    line_of: Any = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -57,29 +61,47 @@ def load_paths(
     *,
     resolve_files: bool = True,
     env: Mapping[str, str] | None = None,
+    strict_env: bool = False,
 ) -> list[LoadedResource]:
     """Validate every Resource found under `paths` (files or folders).
 
     `interpolate`: replace `$VAR`/`${VAR}` from `env` (default: the process environment).
+    `strict_env`: a variable that is not set is an error on its field (what `kernelctl` and `pulumi up` use);
+    otherwise it is left as written.
     `resolve_files`: inline `file:` references of Workflow DAG jobs and Bundle resources, relative to the
     manifest; a missing or invalid referenced file is an error on that field.
     """
     environment = dict(os.environ if env is None else env) if interpolate else None
     out: list[LoadedResource] = []
     for path in manifest_files(paths):
-        out.extend(load_file(path, environment, resolve_files))
+        out.extend(load_file(path, environment, resolve_files, strict_env=strict_env))
     return out
 
 
-def load_file(path: Path, env: Mapping[str, str] | None, resolve_files: bool = True) -> list[LoadedResource]:
+def read_text(path: Path) -> str:
+    """A manifest's text; raises `OSError` with a one-line reason (not a file, unreadable, not UTF-8)."""
+    if path.is_dir():
+        raise OSError("is a folder, not a file")
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise OSError(f"larger than {MAX_FILE_BYTES} bytes, the most a Kubernetes object may hold")
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise OSError(f"not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except OSError as exc:
+        raise OSError(exc.strerror or str(exc)) from None
+
+
+def load_file(path: Path, env: Mapping[str, str] | None, resolve_files: bool = True, *,
+              strict_env: bool = False) -> list[LoadedResource]:
     """Every document of one file. `env` None disables interpolation."""
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path)
+    except OSError as exc:
         return [LoadedResource(name, 1, None, None, None, [FieldError("", f"cannot read file: {exc}", 1)])]
     docs, syntax = read_documents(text)
-    out = [_load_document(path, doc, env, resolve_files) for doc in docs if doc.data is not None]
+    out = [_load_document(path, doc, env, resolve_files, strict_env) for doc in docs if doc.data is not None]
     if syntax is not None:
         line = syntax.line or 1
         out.append(LoadedResource(name, line, None, None, None, [FieldError("", str(syntax), line)]))
@@ -88,20 +110,26 @@ def load_file(path: Path, env: Mapping[str, str] | None, resolve_files: bool = T
     return out
 
 
-def _load_document(path: Path, doc: Document, env: Mapping[str, str] | None, resolve_files: bool) -> LoadedResource:
-    data = interpolate(doc.data, env) if env is not None else doc.data
+def _load_document(path: Path, doc: Document, env: Mapping[str, str] | None, resolve_files: bool,
+                   strict_env: bool = False) -> LoadedResource:
+    missing: list[tuple[tuple[Any, ...], str]] = []
+    data = interpolate(doc.data, env, missing) if env is not None else doc.data
     type_name = _text(data, "type")
     name = _text(data, "name")
     errors: list[FieldError] = []
+    if strict_env:
+        errors += [FieldError(format_path(loc), f"environment variable {var} is not set (write $$ for a literal $)",
+                              doc.line_of(loc)) for loc, var in missing]
     if resolve_files and isinstance(data, dict):
-        data, errors = inline_files(data, path.parent, env, doc, depth=0, seen=(path.resolve(),))
+        data, file_errors = inline_files(data, path.parent, env, doc, depth=0, seen=(path.resolve(),))
+        errors += file_errors
     try:
         resource = parse_resource(data, doc.line_of)
     except ResourceError as exc:
-        return LoadedResource(str(path), doc.line, type_name, name, None, errors + exc.errors, data)
+        return LoadedResource(str(path), doc.line, type_name, name, None, errors + exc.errors, data, doc.line_of)
     if errors:
-        return LoadedResource(str(path), doc.line, type_name, name, None, errors, data)
-    return LoadedResource(str(path), doc.line, type_name, name, resource, [], data)
+        return LoadedResource(str(path), doc.line, type_name, name, None, errors, data, doc.line_of)
+    return LoadedResource(str(path), doc.line, type_name, name, resource, [], data, doc.line_of)
 
 
 def _text(data: Any, key: str) -> str | None:
@@ -155,7 +183,10 @@ def _read_reference(target: Path, env, depth: int, seen: tuple[Path, ...]) -> tu
         return None, f"file reference loop through {target.name}"
     if not target.is_file():
         return None, f"referenced file not found: {target}"
-    docs, syntax = read_documents(target.read_text(encoding="utf-8"))
+    try:
+        docs, syntax = read_documents(read_text(target))
+    except OSError as exc:
+        return None, f"cannot read {target.name}: {exc}"
     if syntax is not None:
         return None, f"{target.name}: {syntax}"
     if len(docs) != 1 or not isinstance(docs[0].data, dict):

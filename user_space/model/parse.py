@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from user_space.model.envelope import Resource
-from user_space.model.errors import FieldError, ResourceError, from_validation_error
+from user_space.model.errors import FieldError, ResourceError, from_validation_error, suggestion
 from user_space.model.patterns import PLACEHOLDER
 from user_space.model.registry import MODELS
 
@@ -30,9 +31,27 @@ def parse_resource(data: Any, line_of: LineOf | None = None) -> Resource:
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
-        raise ResourceError(from_validation_error(exc, data, line_of)) from None
+        raise ResourceError(from_validation_error(exc, data, line_of, field_names(type_name))) from None
     except RecursionError:
         raise ResourceError([FieldError("", "the manifest is nested too deeply")]) from None
+
+
+@functools.lru_cache(maxsize=None)
+def field_names(type_name: str) -> frozenset[str]:
+    """Every key the manifest format of `type_name` knows, at any depth (for "did you mean" suggestions)."""
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            names.update(k for k in (node.get("properties") or {}) if isinstance(k, str))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(MODELS[type_name].model_json_schema(by_alias=True, mode="validation"))
+    return frozenset(names)
 
 
 def _unknown_type(type_name: Any) -> str:
@@ -41,7 +60,7 @@ def _unknown_type(type_name: Any) -> str:
         return f"required field is missing (one of: {known})"
     if isinstance(type_name, str) and PLACEHOLDER.search(type_name):
         return f"documentation placeholder {type_name!r} is not a type (one of: {known})"
-    return f"unknown Resource type {type_name!r} (one of: {known})"
+    return f"unknown Resource type {type_name!r} (one of: {known}){suggestion(str(type_name), MODELS)}"
 
 
 def _kind(data: Any) -> str:

@@ -95,8 +95,12 @@ def _check_keys(node: yaml.MappingNode) -> None:
 def read_documents(text: str) -> tuple[list[Document], YamlSyntaxError | None]:
     """Parse every document of a multi-document YAML text. A syntax error stops reading: the documents
     before it are returned together with the error."""
-    loader = yaml.SafeLoader(text)
     docs: list[Document] = []
+    try:
+        loader = yaml.SafeLoader(text)  # checks the characters first: a NUL or other unprintable one fails here
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return docs, YamlSyntaxError(f"YAML syntax error: {_one_line(exc)}", mark.line + 1 if mark else None)
     try:
         while loader.check_node():
             node = loader.get_node()

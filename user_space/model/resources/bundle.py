@@ -117,7 +117,7 @@ class BundleBlock(Model):
 class Bundle(Resource):
     TYPE: ClassVar[str] = "bundle"
     KIND: ClassVar[str] = "Bundle"
-    VERSIONS: ClassVar[tuple[str, ...]] = ("v1beta",)
+    VERSIONS: ClassVar[tuple[str, ...]] = ("v1beta", "v1alpha")
     SCOPE: ClassVar[str] = "instance"
     type: Literal["bundle"]
     bundle: BundleBlock

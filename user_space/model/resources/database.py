@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from user_space.model.base import Model
+from user_space.model.common import with_default_compute
 from user_space.model.envelope import Resource
 from user_space.model.fields import ScalarText
 
@@ -36,5 +37,10 @@ class Database(Resource):
     TYPE: ClassVar[str] = "database"
     KIND: ClassVar[str] = "Database"
     VERSIONS: ClassVar[tuple[str, ...]] = ("v1",)
+    MIGRATES: ClassVar[dict[str, str]] = {"v1beta1": "v1"}
     type: Literal["database"]
     database: DatabaseBlock
+
+    @classmethod
+    def migrate_block(cls, data: dict) -> dict:
+        return {**data, "database": with_default_compute(data.get("database"))}

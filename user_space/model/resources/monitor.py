@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -60,15 +60,20 @@ class ReportSource(Model):
     data_os_instance: DataOsInstance
 
 
+#: What a report condition observes: an open list ("e.g. runtime, status"; `workflow-runs` and `state` appear on
+#: the observability pages).
+ObservationType = Annotated[str, Field(min_length=1)]
+
+
 class ValueComparison(Model):
-    observation_type: Literal["runtime", "status"]
+    observation_type: ObservationType
     value_jq_filter: str
     operator: Operator
     value: Any
 
 
 class DurationComparison(Model):
-    observation_type: Literal["runtime", "status"]
+    observation_type: ObservationType
     selector_jq_filter: str
     started_jq_filter: str
     completed_jq_filter: str
@@ -132,4 +137,5 @@ class Monitor(Resource):
     KIND: ClassVar[str] = "Monitor"
     VERSIONS: ClassVar[tuple[str, ...]] = ("v1alpha",)
     type: Literal["monitor"]
+    run_as_user: str | None = None  # the Monitor attributes page puts it beside `monitor:` as well as inside
     monitor: MonitorBlock

@@ -69,4 +69,5 @@ class Pager(Resource):
     KIND: ClassVar[str] = "Pager"
     VERSIONS: ClassVar[tuple[str, ...]] = ("v1alpha",)
     type: Literal["pager"]
+    run_as_user: str | None = None  # as on its Monitor: the observability pages pair them (an uncertain case)
     pager: PagerBlock

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from user_space.model.base import Model
-from user_space.model.common import AutoScaling, HighAvailability, RunnableSpec
+from user_space.model.common import AutoScaling, HighAvailability, RunnableSpec, with_default_compute
 from user_space.model.envelope import Resource
 
 
@@ -61,5 +61,10 @@ class Service(Resource):
     TYPE: ClassVar[str] = "service"
     KIND: ClassVar[str] = "Service"
     VERSIONS: ClassVar[tuple[str, ...]] = ("v1",)
+    MIGRATES: ClassVar[dict[str, str]] = {"v1beta1": "v1"}
     type: Literal["service"]
     service: ServiceBlock
+
+    @classmethod
+    def migrate_block(cls, data: dict) -> dict:
+        return {**data, "service": with_default_compute(data.get("service"))}

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from user_space.model.common import AutoScaling, HighAvailability, RunnableSpec
+from user_space.model.common import HighAvailability, RunnableSpec, WorkerAutoScaling
 from user_space.model.envelope import Resource
 
 
@@ -16,7 +16,7 @@ class WorkerBlock(RunnableSpec):
     SPELLING_VARIANTS: ClassVar[dict[str, str]] = {"autoScaling": "autoscaling"}
 
     replicas: int = Field(1, ge=0)
-    autoscaling: AutoScaling | None = None
+    autoscaling: WorkerAutoScaling | None = None
     high_availability_config: HighAvailability | None = None
 
 

@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from user_space.model.base import Model
-from user_space.model.common import RunnableSpec
+from user_space.model.common import RunnableSpec, with_default_compute
 from user_space.model.envelope import Resource
 from user_space.model.fields import Cron, NameList, ResourceName
 
@@ -107,12 +107,30 @@ def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
 DagJob.model_rebuild()
 
 
+def _migrate_dag(block: object) -> object:
+    """Every DAG job spec (nested workflows too) with the default compute when it has none."""
+    if not isinstance(block, dict) or not isinstance(block.get("dag"), list):
+        return block
+    jobs = []
+    for job in block["dag"]:
+        if isinstance(job, dict):
+            job = {**job, **({"spec": with_default_compute(job["spec"])} if "spec" in job else {}),
+                   **({"workflow": _migrate_dag(job["workflow"])} if "workflow" in job else {})}
+        jobs.append(job)
+    return {**block, "dag": jobs}
+
+
 class Workflow(Resource):
     TYPE: ClassVar[str] = "workflow"
     KIND: ClassVar[str] = "Workflow"
     VERSIONS: ClassVar[tuple[str, ...]] = ("v1", "v1beta")
+    MIGRATES: ClassVar[dict[str, str]] = {"v1beta1": "v1"}
     type: Literal["workflow"]
     workflow: WorkflowBlock
+
+    @classmethod
+    def migrate_block(cls, data: dict) -> dict:
+        return {**data, "workflow": _migrate_dag(data.get("workflow"))}
 
     def job_order(self) -> list[str]:
         """Job names in a dependency-respecting order (stable: ties keep DAG order)."""
