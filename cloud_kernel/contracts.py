@@ -58,6 +58,9 @@ class WorkloadIdentity:
     # {"eks.amazonaws.com/role-arn": "arn:aws:iam::...:role/..."}.
     annotations: pulumi.Output[dict[str, str]]
     principal: pulumi.Output[str]
+    # Labels the pods running as that service account need (AKS: `azure.workload.identity/use: "true"`, the
+    # opt-in of the workload identity webhook that projects the token); empty where the cloud needs none.
+    pod_labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import pulumi_azure_native.containerservice as containerservice
 import pulumi_azure_native.resources as resources
 
 from cloud_kernel.azure.cluster import Cluster
-from cloud_kernel.azure.identity import BucketScope, WorkloadIdentity
+from cloud_kernel.azure.identity import POD_LABELS, BucketScope, WorkloadIdentity
 from cloud_kernel.azure.keys import Keys
 from cloud_kernel.azure.lakehouse import LakehouseAccount
 from cloud_kernel.azure.network import Network
@@ -200,7 +200,7 @@ class AzureCloudKernel(pulumi.ComponentResource):
             },
             identities={
                 key: IdentityFacts(namespace=ident.request.namespace, service_account=ident.request.service_account,
-                                   annotations=ident.annotations, principal=ident.client_id)
+                                   annotations=ident.annotations, principal=ident.client_id, pod_labels=dict(POD_LABELS))
                 for key, ident in self.identities.items()
             },
             secret_store=SecretStore(provider=secret_store_provider(store, self.keys.vault_uri, env.tenant_id), identity=store.name)

@@ -28,6 +28,8 @@ from cloud_kernel.specs import IdentityRequest
 CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 TENANT_ID_ANNOTATION = "azure.workload.identity/tenant-id"
 AUDIENCE = "api://AzureADTokenExchange"
+# The AKS workload identity webhook projects the token only into pods that opt in with this label.
+POD_LABELS = {"azure.workload.identity/use": "true"}
 BLOB = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
 DATA_ACTIONS = ("read", "write", "delete", "add/action", "move/action")
 

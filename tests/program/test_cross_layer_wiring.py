@@ -759,6 +759,35 @@ def identity_problems(objects: list[Obj], releases: list[Obj], resources: list[O
         subs = _trust_subjects(roles[role])
         if subs != {f"system:serviceaccount:{ns}:{name}"}:
             problems.append(f"{what}: IAM role {role} trusts {sorted(subs)}, not exactly system:serviceaccount:{ns}:{name}")
+    return problems + azure_identity_problems(accounts, resources, outputs)
+
+
+CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
+
+
+def azure_identity_problems(accounts: list[Obj], resources: list[Obj], outputs: Obj) -> list[str]:
+    """AKS: a service account's client-id names a managed identity of the stack (the contract's identities map
+    request names to client IDs) whose only federated credential is for exactly that service account."""
+    by_client = {client: name for name, client in (outputs.get("identities") or {}).items()}
+    federations: dict[str, list[str]] = {}
+    for r in resources:
+        if r["type"] == "azure-native:managedidentity:FederatedIdentityCredential":
+            federations.setdefault(r["parent"], []).append(r["inputs"].get("subject"))
+    parents = {r["name"]: r["urn"] for r in resources if r["type"] == "cloud-kernel:azure:WorkloadIdentity"}
+    problems = []
+    for sa in accounts:
+        client = (sa["metadata"].get("annotations") or {}).get(CLIENT_ID_ANNOTATION)
+        if client is None:
+            continue
+        ns, name = sa["metadata"]["namespace"], sa["metadata"]["name"]
+        identity = by_client.get(client)
+        if identity is None:
+            problems.append(f"ServiceAccount {ns}/{name}: {CLIENT_ID_ANNOTATION} {client} names no identity of the stack")
+            continue
+        subjects = federations.get(parents.get(f"cloud-identity-{identity}", ""), [])
+        if subjects != [f"system:serviceaccount:{ns}:{name}"]:
+            problems.append(f"ServiceAccount {ns}/{name}: identity {identity} is federated with {subjects}, "
+                            f"not exactly system:serviceaccount:{ns}:{name}")
     return problems
 
 
@@ -888,7 +917,8 @@ def lakehouse_problems(objects: list[Obj], bucket_names: set[str]) -> list[str]:
         if body is None:
             continue
         request = json.loads(body)
-        bucket = (request.get("storage-profile") or {}).get("bucket")
+        profile = request.get("storage-profile") or {}
+        bucket = profile.get("bucket") or profile.get("account-name")  # S3/GCS bucket, ADLS storage account
         credential = request.get("storage-credential") or {}
         if bucket in bucket_names:
             continue
@@ -1071,6 +1101,22 @@ def test_broken_gcp_identity_is_reported(stack_plan) -> None:
     assert any("analytics/dataos-runner: iam.gke.io/gcp-service-account unknown@cloud-kernel-dev" in p for p in problems), problems
     assert any("retail/dataos-runner:" in p and "trusts ['[retail/default]']" in p for p in problems), problems
     assert gcp_identity_problems(copy.deepcopy(plan.kubernetes), releases, plan.resources) == []
+
+
+def test_broken_azure_identity_is_reported(stack_plan) -> None:
+    plan = stack_plan("dev-azure")
+    objects, releases = copy.deepcopy(plan.kubernetes), copy.deepcopy(releases_of(plan.resources))
+    resources = copy.deepcopy(plan.resources)
+    assert identity_problems(objects, releases, resources, plan.outputs) == []
+    runner = _one(objects, "ServiceAccount", "analytics", "dataos-runner")
+    runner["metadata"]["annotations"][CLIENT_ID_ANNOTATION] = "00000000-0000-0000-0000-000000000000"
+    federation = next(r for r in resources if r["name"] == "cloud-identity-ws-retail-federation")
+    federation["inputs"]["subject"] = "system:serviceaccount:retail:default"
+    problems = identity_problems(objects, releases, resources, plan.outputs)
+    assert any("analytics/dataos-runner: azure.workload.identity/client-id 00000000-0000-0000-0000-000000000000 "
+               "names no identity" in p for p in problems), problems
+    assert any("retail/dataos-runner: identity ws-retail is federated with ['system:serviceaccount:retail:default']"
+               in p for p in problems), problems
 
 
 def test_broken_lakehouse_bucket_is_reported(dev) -> None:
