@@ -452,6 +452,28 @@ class CloudKernelSpec(Spec):
             raise ValueError("volumes: the local provider has no ReadWriteMany storage; drop the `shared` tier")
         return self
 
+    @field_validator("node_pools")
+    @classmethod
+    def _azure_pools(cls, pools: dict[str, NodePoolSpec], info: ValidationInfo) -> dict[str, NodePoolSpec]:
+        if info.data.get("provider") == "azure" and "system" in pools:
+            raise ValueError("on Azure `system` is the inline AKS system pool (azure.systemPool); rename this pool")
+        return pools
+
+    @field_validator("postgres")
+    @classmethod
+    def _azure_postgres(cls, databases: dict[str, PostgresSpec], info: ValidationInfo) -> dict[str, PostgresSpec]:
+        if info.data.get("provider") != "azure":
+            return databases
+        problems = []
+        for key, db in sorted(databases.items()):
+            if db.engine != "postgres":
+                problems.append(f"{key}.engine {db.engine!r} exists only on AWS; use postgres")
+            if db.high_availability and db.size == "small":
+                problems.append(f"{key}: size small is burstable on Azure, which has no high availability")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return databases
+
 
 class IdentityRequest(Spec):
     """A workload identity an upper layer asks the cloud kernel for (IRSA role, GCP SA, Azure UAMI).

@@ -8,7 +8,8 @@
   public IP, zonal (zone 1) where the region has zones. Azure attaches one NAT gateway per subnet, so
   `nat: perZone` cannot give one per zone here (README: Azure).
 - One NSG per subnet with its rules inline (never mixed with `SecurityRule` resources): endpoints admit HTTPS
-  from the VNet only, Postgres admits 5432 from the nodes subnet only; every NSG denies other inbound traffic.
+  from the VNet only, Postgres admits 5432 from the nodes subnet and its own subnet (HA replication); every NSG
+  denies other inbound traffic.
 - Private DNS zones for Key Vault, blob, dfs, Postgres and (private cluster) the AKS API server, linked to the
   VNet; with `azure.deployerNetworkId` the deployer's VNet is peered and linked too.
 """
@@ -63,7 +64,7 @@ def _rule(name: str, priority: int, access: str, source: str, ports: str, descri
         priority=priority,
         direction="Inbound",
         access=access,
-        protocol="Tcp" if access == "Allow" else "*",
+        protocol="Tcp" if access == "Allow" and ports != "*" else "*",
         source_address_prefix=source,
         source_port_range="*",
         destination_address_prefix="*",
@@ -80,7 +81,9 @@ def security_rules(role: str, subnets: SubnetPlan) -> list[network.SecurityRuleA
         return [allow, deny_vnet, deny_internet]
     if role == "postgres":
         allow = _rule("allow-postgres-from-nodes", 100, "Allow", subnets.nodes, str(POSTGRES_PORT), "Postgres from AKS")
-        return [allow, deny_vnet, deny_internet]
+        # High availability replicates between the primary and the standby inside the delegated subnet.
+        replication = _rule("allow-within-subnet", 110, "Allow", subnets.postgres, "*", "HA replication in the subnet")
+        return [allow, replication, deny_vnet, deny_internet]
     # Nodes: the VNet (internal load balancers, the control plane) and the Azure load balancer probes are
     # admitted by Azure's default rules; the internet is not.
     return [deny_internet]

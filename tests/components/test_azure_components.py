@@ -180,6 +180,7 @@ def test_network_subnets_egress_and_nsgs(dev: Run) -> None:
     postgres_rules = dev.one("azure-native:network:NetworkSecurityGroup", "cloud-network-postgres-nsg").inputs["securityRules"]
     assert [(r["name"], r["access"], r["sourceAddressPrefix"], r["destinationPortRange"]) for r in postgres_rules] == [
         ("allow-postgres-from-nodes", "Allow", "10.30.0.0/19", "5432"),
+        ("allow-within-subnet", "Allow", "10.30.254.0/24", "*"),
         ("deny-vnet-inbound", "Deny", "VirtualNetwork", "*"),
         ("deny-internet-inbound", "Deny", "Internet", "*"),
     ]
