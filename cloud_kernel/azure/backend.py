@@ -109,23 +109,7 @@ class AzureCloudKernel(pulumi.ComponentResource):
             f"{name}-volumes", spec.volumes, disk_encryption_set_id=keys.disk_encryption_set.id,
             kubernetes=k8s_provider, node_pools=agent_pools, opts=azure_opts,
         )
-        accounts = {
-            key: LakehouseAccount(
-                f"{name}-lake-{key}", env, key, bucket, key_vault_uri=keys.vault_uri, identity_id=keys.identity("lakehouse").id,
-                key_grants=keys.grants["lakehouse"], workspace_id=cluster.workspace.id, subnet_id=network.subnet_id("endpoints"),
-                dns_zone_ids={g: network.dns_zones[g].id for g in ("dfs", "blob")}, opts=azure_opts,
-            )
-            for key, bucket in sorted(spec.lakehouse.items())
-        }
-        databases = {
-            key: Postgres(
-                f"{name}-db-{key}", env, key, db, subnet_id=network.subnet_id("postgres"),
-                dns_zone_id=network.dns_zones["postgres"].id, key_uri=keys.key_uri("databases"),
-                identity_id=keys.identity("databases").id, key_grants=keys.grants["databases"], vault_name=keys.vault.name,
-                workspace_id=cluster.workspace.id, opts=azure_opts,
-            )
-            for key, db in sorted(spec.postgres.items())
-        }
+        accounts, databases = self._data(name, env, spec, network, keys, cluster, azure_opts)
         workload_identities = {
             request.name: WorkloadIdentity(
                 f"{name}-identity-{request.name}", env, request, issuer=cluster.issuer,
@@ -143,6 +127,28 @@ class AzureCloudKernel(pulumi.ComponentResource):
             {"clusterName": cluster.name, "vnetId": network.vnet.id, "nodePools": sorted(pools),
              "accounts": {key: a.name for key, a in accounts.items()}}
         )
+
+    def _data(self, name: str, env: AzureEnv, spec: CloudKernelSpec, network: Network, keys: Keys, cluster: Cluster,
+              opts: pulumi.ResourceOptions) -> tuple[dict[str, LakehouseAccount], dict[str, Postgres]]:
+        """The stateful data services: one storage account per lakehouse entry, one server per Postgres entry."""
+        accounts = {
+            key: LakehouseAccount(
+                f"{name}-lake-{key}", env, key, bucket, key_vault_uri=keys.vault_uri, identity_id=keys.identity("lakehouse").id,
+                key_grants=keys.grants["lakehouse"], workspace_id=cluster.workspace.id, subnet_id=network.subnet_id("endpoints"),
+                dns_zone_ids={g: network.dns_zones[g].id for g in ("dfs", "blob")}, opts=opts,
+            )
+            for key, bucket in sorted(spec.lakehouse.items())
+        }
+        databases = {
+            key: Postgres(
+                f"{name}-db-{key}", env, key, db, subnet_id=network.subnet_id("postgres"),
+                dns_zone_id=network.dns_zones["postgres"].id, key_uri=keys.key_uri("databases"),
+                identity_id=keys.identity("databases").id, key_grants=keys.grants["databases"], vault_name=keys.vault.name,
+                workspace_id=cluster.workspace.id, opts=opts,
+            )
+            for key, db in sorted(spec.postgres.items())
+        }
+        return accounts, databases
 
     def _env(self, name: str, spec: CloudKernelSpec, environment: str) -> AzureEnv:
         project, stack = pulumi.get_project(), pulumi.get_stack()

@@ -54,7 +54,7 @@ def api_server_access(spec: ClusterSpec, private_dns_zone_id: pulumi.Input[str] 
 def system_pool(env: AzureEnv, azure: AzureSpec, subnet_id: pulumi.Input[str]) -> containerservice.ManagedClusterAgentPoolProfileArgs:
     pool = azure.system_pool
     vm_size = node_pools.cpu_vm_size(pool.machine)
-    os_disk_type, os_disk_gb = node_pools.os_disk(vm_size, 128)
+    os_disk_gb = 128
     return containerservice.ManagedClusterAgentPoolProfileArgs(
         name=SYSTEM_POOL,
         mode="System",
@@ -62,7 +62,7 @@ def system_pool(env: AzureEnv, azure: AzureSpec, subnet_id: pulumi.Input[str]) -
         vm_size=vm_size,
         os_type="Linux",
         os_sku="AzureLinux",
-        os_disk_type=os_disk_type,
+        os_disk_type=node_pools.os_disk_type(vm_size, os_disk_gb),
         os_disk_size_gb=os_disk_gb,
         enable_auto_scaling=True,
         count=pool.min_size,
@@ -154,8 +154,22 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         grants = self._identity_grants(name, env, network, identity, disk_encryption_set_id)
+        self.cluster = self._cluster(name, env, spec, azure, network, identity, kms_key_uri, vault_id,
+                                     disk_encryption_set_id, [*grants, *depends_on])
+        self.name = self.cluster.name
+        self.id = self.cluster.id
+        self.issuer = self.cluster.oidc_issuer_profile.apply(lambda p: p.issuer_url if p else "")
+        self.endpoint = pulumi.Output.all(self.cluster.private_fqdn, self.cluster.fqdn).apply(
+            lambda fqdns: f"https://{fqdns[0] if self.private else fqdns[1]}:443"
+        )
+        self.ready = self._operations(name, env, spec, azure)
+        self.register_outputs({"name": self.name, "endpoint": self.endpoint, "oidcIssuer": self.issuer})
+
+    def _cluster(self, name: str, env: AzureEnv, spec: ClusterSpec, azure: AzureSpec, network: Network,
+                 identity: managedidentity.UserAssignedIdentity, kms_key_uri: pulumi.Input[str], vault_id: pulumi.Input[str],
+                 disk_encryption_set_id: pulumi.Input[str], depends_on: list[pulumi.Resource]) -> containerservice.ManagedCluster:
         dns_zone = network.dns_zones["aks"].id if self.private else None
-        self.cluster = containerservice.ManagedCluster(
+        return containerservice.ManagedCluster(
             f"{name}-aks",
             resource_name_=env.prefix,
             resource_group_name=env.resource_group_name,
@@ -183,19 +197,11 @@ class Cluster(pulumi.ComponentResource):
             tags=env.tags,
             opts=env.stateful(
                 self,
-                depends_on=[*grants, *depends_on],
+                depends_on=depends_on,
                 # The autoscaler owns the system pool's node count; config owns its bounds.
                 ignore_changes=["agentPoolProfiles[0].count"],
             ),
         )
-        self.name = self.cluster.name
-        self.id = self.cluster.id
-        self.issuer = self.cluster.oidc_issuer_profile.apply(lambda p: p.issuer_url if p else "")
-        self.endpoint = pulumi.Output.all(self.cluster.private_fqdn, self.cluster.fqdn).apply(
-            lambda fqdns: f"https://{fqdns[0] if self.private else fqdns[1]}:443"
-        )
-        self.ready = self._operations(name, env, spec, azure)
-        self.register_outputs({"name": self.name, "endpoint": self.endpoint, "oidcIssuer": self.issuer})
 
     def _identity_grants(self, name: str, env: AzureEnv, network: Network, identity: managedidentity.UserAssignedIdentity,
                          disk_encryption_set_id: pulumi.Input[str]) -> list[pulumi.Resource]:

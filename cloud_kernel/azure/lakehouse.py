@@ -125,7 +125,6 @@ class LakehouseAccount(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("cloud-kernel:azure:LakehouseAccount", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         self.account = storage.StorageAccount(
             f"{name}-account",
             **account_args(env, key, key_vault_uri=key_vault_uri, identity_id=identity_id),
@@ -140,6 +139,21 @@ class LakehouseAccount(pulumi.ComponentResource):
             public_access="None",
             opts=env.stateful(self),
         )
+        self._data_protection(name, env, spec, workspace_id)
+        for group in ("dfs", "blob"):
+            private_endpoint(
+                f"{name}-{group}-endpoint", env, label=f"lake-{key}", target_id=self.account.id, group=group,
+                subnet_id=subnet_id, dns_zone_id=dns_zone_ids[group], parent=self,
+            )
+        self.id = self.account.id
+        self.name = self.account.name
+        self.container_id = self.container.id
+        self.uri = pulumi.Output.concat("abfss://", container_name(key), "@", self.account.name, ".dfs.core.windows.net/")
+        self.register_outputs({"account": self.account.name, "uri": self.uri})
+
+    def _data_protection(self, name: str, env: AzureEnv, spec: LakehouseBucketSpec, workspace_id: pulumi.Input[str]) -> None:
+        """Soft delete, lifecycle rules and access logs of the account."""
+        child = pulumi.ResourceOptions(parent=self)
         retention = min(spec.noncurrent_version_days, MAX_SOFT_DELETE_DAYS)
         storage.BlobServiceProperties(
             f"{name}-blob-service",
@@ -167,13 +181,3 @@ class LakehouseAccount(pulumi.ComponentResource):
             logs=[monitor.DiagnosticsLogSettingsArgs(category=c, enabled=True) for c in STORAGE_LOGS],
             opts=child,
         )
-        for group in ("dfs", "blob"):
-            private_endpoint(
-                f"{name}-{group}-endpoint", env, label=f"lake-{key}", target_id=self.account.id, group=group,
-                subnet_id=subnet_id, dns_zone_id=dns_zone_ids[group], parent=self,
-            )
-        self.id = self.account.id
-        self.name = self.account.name
-        self.container_id = self.container.id
-        self.uri = pulumi.Output.concat("abfss://", container_name(key), "@", self.account.name, ".dfs.core.windows.net/")
-        self.register_outputs({"account": self.account.name, "uri": self.uri})

@@ -67,12 +67,9 @@ def vm_size(spec: NodePoolSpec) -> str:
     return cpu_vm_size(spec.machine)
 
 
-def os_disk(size: str, wanted_gb: int) -> tuple[str, int]:
-    """(os disk type, size): ephemeral when the VM's local disk holds `wanted_gb`, else a managed disk."""
-    capacity = EPHEMERAL_OS_GB.get(size, 0)
-    if capacity >= wanted_gb:
-        return "Ephemeral", wanted_gb
-    return "Managed", wanted_gb
+def os_disk_type(size: str, disk_gb: int) -> str:
+    """Ephemeral when the VM's local disk holds an OS disk of `disk_gb`, else a managed disk."""
+    return "Ephemeral" if EPHEMERAL_OS_GB.get(size, 0) >= disk_gb else "Managed"
 
 
 def node_labels(key: str, spec: NodePoolSpec) -> dict[str, str]:
@@ -117,7 +114,6 @@ class NodePool(pulumi.ComponentResource):
     ):
         super().__init__("cloud-kernel:azure:NodePool", name, None, opts)
         size = vm_size(spec)
-        os_disk_type, os_disk_gb = os_disk(size, spec.disk_size_gb)
         self.labels = node_labels(key, spec)
         self.taints = node_taints(spec)
         self.pool_name = pool_name(key)
@@ -132,8 +128,8 @@ class NodePool(pulumi.ComponentResource):
             vm_size=size,
             os_type="Linux",
             os_sku="AzureLinux",
-            os_disk_type=os_disk_type,
-            os_disk_size_gb=os_disk_gb,
+            os_disk_type=os_disk_type(size, spec.disk_size_gb),
+            os_disk_size_gb=spec.disk_size_gb,
             enable_auto_scaling=True,
             count=spec.desired_size if spec.desired_size is not None else spec.min_size,
             min_count=spec.min_size,
