@@ -369,6 +369,28 @@ def database_reachability_problems(resources: list[Obj]) -> list[str]:
     return problems
 
 
+def azure_database_reachability_problems(resources: list[Obj]) -> list[str]:
+    """Cloud side of the Postgres path on Azure: each flexible server sits in a subnet whose NSG admits its port
+    from the subnet every AKS node pool runs in (CNI overlay: pod traffic leaves with the node's address)."""
+    subnets = {r["inputs"]["subnetName"]: r["inputs"] for r in resources if r["type"] == "azure-native:network:Subnet"}
+    nsgs = {r["inputs"]["networkSecurityGroupName"]: r["inputs"] for r in resources
+            if r["type"] == "azure-native:network:NetworkSecurityGroup"}
+    pools = [r["inputs"].get("vnetSubnetID", "") for r in resources if r["type"] == "azure-native:containerservice:AgentPool"]
+    for cluster in (r for r in resources if r["type"] == "azure-native:containerservice:ManagedCluster"):
+        pools += [p.get("vnetSubnetID", "") for p in cluster["inputs"].get("agentPoolProfiles") or []]
+    node_prefixes = {subnets[s.rsplit("/", 1)[-1]]["addressPrefix"] for s in pools if s.rsplit("/", 1)[-1] in subnets}
+    problems = [] if node_prefixes or not pools else ["AKS node pools run in no subnet of the plan"]
+    for server in (r for r in resources if r["type"] == "azure-native:dbforpostgresql:Server"):
+        subnet = subnets.get(server["inputs"]["network"]["delegatedSubnetResourceId"].rsplit("/", 1)[-1], {})
+        nsg = nsgs.get((subnet.get("networkSecurityGroup") or {}).get("id", "").rsplit("/", 1)[-1], {})
+        admitted = {rule["sourceAddressPrefix"] for rule in nsg.get("securityRules") or []
+                    if rule["access"] == "Allow" and rule["direction"] == "Inbound" and rule["destinationPortRange"] in ("5432", "*")}
+        missing = sorted(node_prefixes - admitted)
+        if not subnet or missing:
+            problems.append(f"{server['name']}: its subnet's NSG does not admit 5432 from the node subnets {missing or '?'}")
+    return problems
+
+
 def dangling_selector_problems(objects: list[Obj]) -> list[str]:
     """Every namespaceSelector naming a namespace by `kubernetes.io/metadata.name` names one that exists, and
     every other non-empty namespaceSelector selects at least one namespace."""
@@ -851,7 +873,7 @@ def test_workspaces_reach_dns_and_the_platform_services_they_name(stack_plan, st
     assert workspace_namespaces(objects)
     ports = {db["port"] for db in (plan.outputs.get("postgres") or {}).values()}
     problems = platform_service_problems(objects, releases, ports) + dangling_selector_problems(objects)
-    problems += database_reachability_problems(plan.resources)
+    problems += database_reachability_problems(plan.resources) + azure_database_reachability_problems(plan.resources)
     assert problems == [], _fail(problems)
 
 
@@ -1117,6 +1139,16 @@ def test_broken_azure_identity_is_reported(stack_plan) -> None:
                "names no identity" in p for p in problems), problems
     assert any("retail/dataos-runner: identity ws-retail is federated with ['system:serviceaccount:retail:default']"
                in p for p in problems), problems
+
+
+def test_broken_azure_database_path_is_reported(stack_plan) -> None:
+    resources = copy.deepcopy(stack_plan("prod-azure").resources)
+    assert azure_database_reachability_problems(resources) == []
+    nsg = next(r for r in resources if r["type"] == "azure-native:network:NetworkSecurityGroup"
+               and r["inputs"]["networkSecurityGroupName"].endswith("-postgres"))
+    nsg["inputs"]["securityRules"] = [r for r in nsg["inputs"]["securityRules"] if r["name"] != "allow-postgres-from-nodes"]
+    problems = azure_database_reachability_problems(resources)
+    assert problems == ["cloud-db-platform-server: its subnet's NSG does not admit 5432 from the node subnets ['10.50.0.0/19']"]
 
 
 def test_broken_lakehouse_bucket_is_reported(dev) -> None:
