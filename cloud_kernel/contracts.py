@@ -109,14 +109,16 @@ def postgres_facts(specs: Mapping[str, PostgresSpec], databases: Mapping[str, An
     }
 
 
-def identity_facts(identities: Mapping[str, Any]) -> dict[str, WorkloadIdentity]:
-    """Facts of each backend workload-identity component (`request`, `annotations`, `principal`)."""
+def identity_facts(identities: Mapping[str, Any], pod_labels: Mapping[str, str] | None = None) -> dict[str, WorkloadIdentity]:
+    """Facts of each backend workload-identity component (`request`, `annotations`, `principal`); `pod_labels`
+    are the cloud's opt-in labels for pods of those service accounts."""
     return {
         key: WorkloadIdentity(
             namespace=ident.request.namespace,
             service_account=ident.request.service_account,
             annotations=ident.annotations,
             principal=ident.principal,
+            pod_labels=dict(pod_labels or {}),
         )
         for key, ident in identities.items()
     }

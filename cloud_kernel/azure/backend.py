@@ -21,33 +21,23 @@ from cloud_kernel.azure.lakehouse import LakehouseAccount
 from cloud_kernel.azure.network import Network
 from cloud_kernel.azure.node_pools import NodePool
 from cloud_kernel.azure.postgres import Postgres
-from cloud_kernel.azure.providers import (
-    AzureEnv,
-    azure_provider,
-    client_config,
-    default_tags,
-    kubeconfig,
-    kubernetes_provider,
-)
+from cloud_kernel.azure.providers import AzureEnv, azure_provider, client_config, default_tags, kubeconfig
 from cloud_kernel.azure.volumes import Volumes
 from cloud_kernel.contracts import (
     CloudKernelContract,
     LakehouseBucket as LakehouseFacts,
-    NodePoolFacts,
-    PostgresInstance,
     SecretStore,
-    WorkloadIdentity as IdentityFacts,
+    identity_facts,
+    node_pool_facts,
+    postgres_facts,
+    require_unique_names,
+    secret_store_identity,
 )
+from cloud_kernel.kubernetes import kubernetes_provider
 from cloud_kernel.specs import CloudKernelSpec, IdentityRequest
 
-SECRET_STORE_IDENTITY = "external-secrets"
-
-
-def secret_store_identity(requests: Sequence[IdentityRequest]) -> IdentityRequest | None:
-    """The identity External Secrets uses: the one named `external-secrets`, else the first (by name) that may
-    read secrets; None when no identity may."""
-    readers = sorted((r for r in requests if r.secrets_read), key=lambda r: r.name)
-    return next((r for r in readers if r.name == SECRET_STORE_IDENTITY), readers[0] if readers else None)
+# Key Vault secret names allow letters, digits and dashes only: `cloud-kernel/dev/x` is `cloud-kernel-dev-x`.
+SECRET_NAME_SEPARATOR = "-"
 
 
 def secret_store_provider(store: IdentityRequest, vault_uri: pulumi.Output[str], tenant_id: pulumi.Output[str]) -> pulumi.Output[dict]:
@@ -77,9 +67,7 @@ class AzureCloudKernel(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("cloud-kernel:azure:CloudKernel", name, None, opts)
-        names = [r.name for r in identities]
-        if len(names) != len(set(names)):
-            raise ValueError(f"identity requests must have unique names, got {sorted(names)}")
+        require_unique_names(identities)
         env = self._env(name, spec, environment)
         azure_opts = pulumi.ResourceOptions(parent=self, providers=[env.provider])
         network = Network(f"{name}-network", env, spec.network, spec.azure, private_cluster=not spec.cluster.public_endpoint, opts=azure_opts)
@@ -163,7 +151,7 @@ class AzureCloudKernel(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=environment == "prod"),
         )
         return AzureEnv(
-            project=project, stack=stack, environment=environment, location=spec.region, zones=spec.network.zones,
+            project=project, stack=stack, environment=environment, region=spec.region, zones=spec.network.zones,
             provider=provider, subscription_id=client.subscription_id, tenant_id=client.tenant_id,
             deployer_object_id=client.object_id, resource_group_name=group.name, tags=tags,
         )
@@ -193,23 +181,12 @@ class AzureCloudKernel(pulumi.ComponentResource):
             storage_classes=dict(self.volumes.storage_classes),
             default_storage_class=self.volumes.default_class,
             shared_storage_class=self.volumes.shared_class,
-            node_pools={
-                key: NodePoolFacts(name=key, machine=pool_spec.machine, labels=dict(pools[key].labels),
-                                   taints=list(pools[key].taints), gpu=pool_spec.gpu is not None, spot=pool_spec.spot)
-                for key, pool_spec in sorted(spec.node_pools.items())
-            },
+            node_pools=node_pool_facts(spec.node_pools, pools),
             lakehouse={key: LakehouseFacts(name=a.name, uri=a.uri, region=spec.region) for key, a in self.accounts.items()},
-            postgres={
-                key: PostgresInstance(host=db.host, port=db.port, engine_version=spec.postgres[key].version,
-                                      admin_username=db.admin_username, admin_secret_ref=pulumi.Output.from_input(db.admin_secret_ref))
-                for key, db in self.databases.items()
-            },
-            identities={
-                key: IdentityFacts(namespace=ident.request.namespace, service_account=ident.request.service_account,
-                                   annotations=ident.annotations, principal=ident.client_id, pod_labels=dict(POD_LABELS))
-                for key, ident in self.identities.items()
-            },
-            secret_store=SecretStore(provider=secret_store_provider(store, self.keys.vault_uri, env.tenant_id), identity=store.name)
+            postgres=postgres_facts(spec.postgres, self.databases),
+            identities=identity_facts(self.identities, pod_labels=POD_LABELS),
+            secret_store=SecretStore(provider=secret_store_provider(store, self.keys.vault_uri, env.tenant_id), identity=store.name,
+                                     name_separator=SECRET_NAME_SEPARATOR)
             if store else None,
             cluster_ready=[self.cluster.cluster, *self.cluster.ready, *agent_pools],
         )

@@ -90,7 +90,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self._grants(name, env, request, buckets, vault_id, database_secret_ids)
-        self.client_id = self.identity.client_id
+        self.client_id = self.principal = self.identity.client_id
         self.annotations = pulumi.Output.all(self.identity.client_id, env.tenant_id).apply(
             lambda ids: {CLIENT_ID_ANNOTATION: ids[0], TENANT_ID_ANNOTATION: ids[1]}
         )

@@ -8,16 +8,19 @@ allows it, a digest of the subscription where a name must be globally unique (Ke
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.provider as azure_provider_module
-import pulumi_kubernetes as k8s
+import yaml
+
+from cloud_kernel.environment import CloudEnv
+from cloud_kernel.kubernetes import exec_kubeconfig
 
 MANAGED_BY = "cloud-kernel"
 # The first-party Entra application of the AKS API server: kubelogin asks for tokens with this audience.
@@ -45,15 +48,10 @@ REGIONS_WITHOUT_ZONES = frozenset(
 
 
 @dataclass(frozen=True)
-class AzureEnv:
-    """What every Azure component needs to know: where it runs, with which provider, how protected."""
+class AzureEnv(CloudEnv):
+    """`CloudEnv` plus what every Azure component needs: zones, subscription, tenant, deployer, resource group."""
 
-    project: str
-    stack: str
-    environment: str
-    location: str
     zones: int
-    provider: azure_provider_module.Provider
     subscription_id: pulumi.Output[str]
     tenant_id: pulumi.Output[str]
     deployer_object_id: pulumi.Output[str]
@@ -61,13 +59,8 @@ class AzureEnv:
     tags: dict[str, str] = field(default_factory=dict)
 
     @property
-    def production(self) -> bool:
-        return self.environment == "prod"
-
-    @property
-    def prefix(self) -> str:
-        """Deterministic prefix of physical names: `<project>-<stack>`."""
-        return f"{self.project}-{self.stack}"
+    def location(self) -> str:
+        return self.region
 
     @property
     def zone_names(self) -> list[str] | None:
@@ -75,10 +68,6 @@ class AzureEnv:
         if self.location in REGIONS_WITHOUT_ZONES:
             return None
         return [str(i + 1) for i in range(self.zones)]
-
-    def stateful(self, parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
-        """Options for stateful resources: protected in production (a `pulumi destroy` cannot take them)."""
-        return pulumi.ResourceOptions(parent=parent, protect=self.production, **kwargs)
 
     def unique_name(self, role: str, length: int) -> pulumi.Output[str]:
         """A globally unique lowercase alphanumeric name: readable stem plus a digest of subscription, stack and
@@ -143,61 +132,20 @@ def azure_provider(name: str, location: str, parent: pulumi.Resource) -> azure_p
     return azure_provider_module.Provider(name, location=location, opts=pulumi.ResourceOptions(parent=parent))
 
 
-def kubeconfig(cluster_name: pulumi.Input[str], user_kubeconfig: pulumi.Input[str]) -> pulumi.Output[str]:
-    """A kubeconfig that authenticates with Entra ID through `kubelogin` (the Azure CLI login of the pipeline,
-    or workload identity): no static credential, local accounts are disabled. Server and CA come from the
-    cluster's user credentials (`listManagedClusterUserCredentials`)."""
-
-    def render(values: list[str]) -> str:
-        name, document = values
-        source = json.loads(document) if document.lstrip().startswith("{") else _yaml(document)
-        cluster = source["clusters"][0]["cluster"]
-        user = {
-            "exec": {
-                "apiVersion": "client.authentication.k8s.io/v1beta1",
-                "command": "kubelogin",
-                "args": ["get-token", "--login", "azurecli", "--server-id", AKS_SERVER_APP_ID],
-                "interactiveMode": "Never",
-            }
-        }
-        config = {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [{"name": name, "cluster": {"server": cluster["server"], "certificate-authority-data": cluster["certificate-authority-data"]}}],
-            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
-            "current-context": name,
-            "users": [{"name": name, "user": user}],
-            "preferences": {},
-        }
-        return json.dumps(config, sort_keys=True)
-
-    return pulumi.Output.secret(pulumi.Output.all(cluster_name, user_kubeconfig).apply(render))
-
-
-def _yaml(text: str) -> dict[str, Any]:
-    import yaml
-
-    return yaml.safe_load(text)
-
-
-def kubernetes_provider(
-    name: str,
-    *,
-    cluster_name: str,
-    config: pulumi.Output[str],
-    production: bool,
-    parent: pulumi.Resource,
-    depends_on: Sequence[pulumi.Resource] = (),
-) -> k8s.Provider:
-    return k8s.Provider(
-        name,
-        kubeconfig=config,
-        # Only another cluster replaces the provider; new credentials for the same cluster update it in place.
-        cluster_identifier=cluster_name,
-        enable_server_side_apply=True,
-        # Outside production, a cluster that is already gone must not block `pulumi destroy`.
-        delete_unreachable=not production,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+def kubeconfig(cluster_name: pulumi.Input[str], user_kubeconfig: pulumi.Output[str]) -> pulumi.Output[str]:
+    """A kubeconfig that authenticates with Entra ID through `kubelogin` (the Azure CLI login of the pipeline):
+    no static credential, local accounts are disabled. Server and CA come from the cluster's user credentials
+    (`listManagedClusterUserCredentials`)."""
+    cluster = user_kubeconfig.apply(lambda text: yaml.safe_load(text)["clusters"][0]["cluster"])
+    return exec_kubeconfig(
+        cluster_name,
+        cluster.apply(lambda c: c["server"]),
+        cluster.apply(lambda c: c["certificate-authority-data"]),
+        {
+            "command": "kubelogin",
+            "args": ["get-token", "--login", "azurecli", "--server-id", AKS_SERVER_APP_ID],
+            "interactiveMode": "Never",
+        },
     )
 
 

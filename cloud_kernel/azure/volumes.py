@@ -18,11 +18,11 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
+from cloud_kernel.kubernetes import storage_classes
 from cloud_kernel.specs import VolumeClassSpec, VolumesSpec
 
 DISK_PROVISIONER = "disk.csi.azure.com"
 FILE_PROVISIONER = "file.csi.azure.com"
-DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 PREMIUM_V2_DEFAULT_IOPS = 3000
 NFS_MOUNT_OPTIONS = ["nconnect=4", "noresvport", "actimeo=30"]
 
@@ -60,30 +60,16 @@ class Volumes(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("cloud-kernel:azure:Volumes", name, None, opts)
-        self.storage_classes: dict[str, str] = {}
-        self.shared_class: str | None = None
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=kubernetes, depends_on=list(node_pools))
-        for key, class_spec in sorted(spec.classes.items()):
-            parameters = disk_encryption_set_id.apply(
-                lambda des, s=class_spec: storage_class_parameters(s, disk_encryption_set_id=des)
-            )
-            k8s.storage.v1.StorageClass(
-                f"{name}-{key}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=key,
-                    annotations={DEFAULT_CLASS_ANNOTATION: "true" if class_spec.default else "false"},
-                    labels={"app.kubernetes.io/managed-by": "cloud-kernel"},
-                ),
-                provisioner=provisioner(class_spec),
-                parameters=parameters,
-                reclaim_policy=class_spec.reclaim_policy,
-                volume_binding_mode="WaitForFirstConsumer",
-                allow_volume_expansion=True,
-                mount_options=NFS_MOUNT_OPTIONS if class_spec.tier == "shared" else None,
-                opts=k8s_opts,
-            )
-            self.storage_classes[key] = key
-            if class_spec.tier == "shared" and self.shared_class is None:
-                self.shared_class = key
-        self.default_class = next(key for key, s in spec.classes.items() if s.default)
+        classes = storage_classes(
+            name,
+            spec,
+            provisioner=provisioner,
+            parameters=lambda s: disk_encryption_set_id.apply(
+                lambda des: storage_class_parameters(s, disk_encryption_set_id=des)
+            ),
+            expandable=lambda _: True,  # Azure Disk and Azure Files both grow online
+            mount_options=lambda s: NFS_MOUNT_OPTIONS if s.tier == "shared" else None,
+            opts=pulumi.ResourceOptions(parent=self, provider=kubernetes, depends_on=list(node_pools)),
+        )
+        self.storage_classes, self.default_class, self.shared_class = classes.names, classes.default, classes.shared
         self.register_outputs({"storageClasses": self.storage_classes})

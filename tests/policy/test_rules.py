@@ -75,7 +75,7 @@ def azure_good_plan() -> list[dict]:
         r(rules.KEY_VAULT, "kv", {"properties": {"enableRbacAuthorization": True, "enablePurgeProtection": True, "publicNetworkAccess": "Disabled"}}),
         r(rules.AKS_CLUSTER, "aks", {"disableLocalAccounts": True, "apiServerAccessProfile": {"enablePrivateCluster": True},
                                      "agentPoolProfiles": [{"name": "system", "enableEncryptionAtHost": True}]}),
-        r(rules.AKS_POOL, "pool", {"enableEncryptionAtHost": True}),
+        r(rules.AKS_POOL, "aks-pool", {"enableEncryptionAtHost": True}),
     ]
 
 
@@ -147,7 +147,7 @@ FAILURES = [
     ("aks-private-api", "aks", lambda x: x["inputs"].update(disableLocalAccounts=False), "dev", "urn:aks"),
     ("aks-private-api", "aks", lambda x: x["inputs"].update(apiServerAccessProfile={"authorizedIPRanges": ["203.0.113.0/24"]}), "prod", "urn:aks"),
     ("aks-private-api", "aks", lambda x: x["inputs"].update(apiServerAccessProfile={}), "dev", "urn:aks"),
-    ("aks-encryption-at-host", "pool", lambda x: x["inputs"].update(enableEncryptionAtHost=False), "dev", "urn:pool"),
+    ("aks-encryption-at-host", "aks-pool", lambda x: x["inputs"].update(enableEncryptionAtHost=False), "dev", "urn:aks-pool"),
     ("aks-encryption-at-host", "aks", lambda x: x["inputs"]["agentPoolProfiles"][0].update(enableEncryptionAtHost=False), "dev", "urn:aks"),
 ]
 
