@@ -7,7 +7,7 @@ makes the contract readable through a StackReference if a layer is ever split in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +78,16 @@ def require_unique_names(requests: Sequence[IdentityRequest]) -> None:
     names = [r.name for r in requests]
     if len(names) != len(set(names)):
         raise ValueError(f"identity requests must have unique names, got {sorted(names)}")
+
+
+def require_known_buckets(request: IdentityRequest, buckets: Iterable[str]) -> None:
+    """An identity may only ask for lakehouse buckets the stack defines."""
+    missing = sorted(set(request.buckets) - set(buckets))
+    if missing:
+        raise ValueError(
+            f"identity {request.name!r} asks for lakehouse bucket(s) {', '.join(missing)} that "
+            f"cloud-kernel:cloud.lakehouse does not define"
+        )
 
 
 def node_pool_facts(specs: Mapping[str, NodePoolSpec], pools: Mapping[str, Any]) -> dict[str, NodePoolFacts]:

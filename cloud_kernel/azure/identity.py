@@ -23,6 +23,7 @@ import pulumi
 import pulumi_azure_native.managedidentity as managedidentity
 
 from cloud_kernel.azure.providers import AzureEnv
+from cloud_kernel.contracts import require_known_buckets
 from cloud_kernel.specs import IdentityRequest
 
 CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
@@ -65,12 +66,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("cloud-kernel:azure:WorkloadIdentity", name, None, opts)
-        missing = sorted(set(request.buckets) - set(buckets))
-        if missing:
-            raise ValueError(
-                f"identity {request.name!r} asks for lakehouse bucket(s) {', '.join(missing)} that "
-                f"cloud-kernel:cloud.lakehouse does not define"
-            )
+        require_known_buckets(request, buckets)
         self.request = request
         self.identity = managedidentity.UserAssignedIdentity(
             f"{name}-identity",

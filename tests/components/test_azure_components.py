@@ -16,13 +16,10 @@ from cloud_kernel.azure.backend import AzureCloudKernel
 from cloud_kernel.azure.identity import prefix_condition
 from cloud_kernel.azure.providers import ROLES
 from cloud_kernel.specs import CloudKernelSpec, IdentityRequest
-from kernelctl.plan.recorder import RecordingMonitor
-from kernelctl.plan.runner import execute
-from kernelctl.plan.simulated import SimulatedCloud
 from kernelctl.plan.simulated.azure import subscription
 from kernelctl.plan.simulated.context import SimContext
+from tests.support.kernel_run import PROJECT, KernelRun
 
-PROJECT = "cloud-kernel"
 ADMINS = "11111111-2222-3333-4444-555555555555"
 DEPLOYER_VNET = "/subscriptions/s/resourceGroups/ci/providers/Microsoft.Network/virtualNetworks/runners"
 
@@ -67,7 +64,9 @@ IDENTITIES = [
 ]
 
 
-class Run:
+class Run(KernelRun):
+    cloud = "azure"
+
     def __init__(self, spec: dict, environment: str, stack: str):
         self.spec = CloudKernelSpec.model_validate(spec)
         captured = {}
@@ -82,26 +81,8 @@ class Run:
             pulumi.export("adminSecrets", {k: v.admin_secret_ref for k, v in contract.postgres.items()})
             pulumi.export("kubeconfigDocument", pulumi.Output.unsecret(contract.kubeconfig))
 
-        cloud = SimulatedCloud(SimContext(project=PROJECT, stack=stack, region=self.spec.region))
-        monitor = RecordingMonitor(cloud)
-        execute(program, project=PROJECT, stack=stack, monitor=monitor)
-        assert cloud.warnings() == []
-        assert monitor.duplicates == []
+        self.record(program, stack=stack, region=self.spec.region)
         self.contract = captured["contract"]
-        self.regs = monitor.registrations
-        self.outputs = monitor.stack_outputs
-
-    def one(self, type_: str, name: str):
-        found = [r for r in self.regs.values() if r.type == type_ and r.name == name]
-        assert len(found) == 1, (type_, name, [r.name for r in self.regs.values() if r.type == type_])
-        return found[0]
-
-    def all(self, type_: str):
-        return sorted((r for r in self.regs.values() if r.type == type_), key=lambda r: r.name)
-
-    def children(self, type_: str, name: str) -> Counter:
-        urn = self.one(f"cloud-kernel:azure:{type_}", name).urn
-        return Counter(r.type for r in self.regs.values() if r.parent == urn)
 
     def grants(self, role: str) -> list:
         return [r for r in self.all("azure-native:authorization:RoleAssignment") if r.inputs["roleDefinitionId"].endswith(ROLES[role])]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -120,6 +121,10 @@ def test_the_core_kernel_uses_the_azure_tables(stack_plan) -> None:
     assert request["storage-profile"] == {"type": "adls", "account-name": account, "filesystem": "lake", "key-prefix": "retail"}
     assert request["storage-credential"] == {"type": "az", "credential-type": "azure-system-identity"}
     assert not any("eks.amazonaws.com" in json.dumps(o) for o in plan.kubernetes)
+    # Key Vault secret names: letters, digits and dashes only.
+    keys = [d["remoteRef"]["key"] for o in plan.kubernetes if o["kind"] == "ExternalSecret" for d in o["spec"].get("data") or []]
+    assert keys and all(re.fullmatch(r"[0-9A-Za-z-]{1,127}", k) for k in keys), keys
+    assert "cloud-kernel-dev-workspaces-retail-databases-orders" in keys
 
 
 def test_raising_a_pool_max_changes_exactly_one_resource(stack_plan, tmp_path: Path) -> None:

@@ -1,9 +1,9 @@
-"""Per-cloud tables the upper layers read (no `if cloud == ...` in their bodies): secret names in the cloud's
-secret manager and the pod labels a cloud's workload identity needs, through the compiler."""
+"""Per-cloud tables the upper layers read (no `if cloud == ...` in their bodies): the pod labels a cloud's
+workload identity needs, applied by the compiler."""
 
 from __future__ import annotations
 
-from core_kernel.context import PlatformContext, SecretStore
+from core_kernel.context import PlatformContext
 from user_space.compiler.pods import add_identity_pod_labels
 
 
@@ -12,12 +12,6 @@ def _azure(context: PlatformContext) -> PlatformContext:
     data["cloud"] = "azure"
     data["workspaces"]["identity_pod_labels"] = {"azure.workload.identity/use": "true"}
     return PlatformContext.model_validate(data)
-
-
-def test_secret_names_follow_the_cloud_separator() -> None:
-    assert SecretStore(name="s", prefix="cloud-kernel/dev/").key("workspaces/retail/db") == "cloud-kernel/dev/workspaces/retail/db"
-    azure = SecretStore(name="s", prefix="cloud-kernel/dev/", separator="-")
-    assert azure.key("workspaces/retail/db") == "cloud-kernel-dev-workspaces-retail-db"
 
 
 def test_identity_pods_are_labelled_only_where_the_cloud_needs_it() -> None:
