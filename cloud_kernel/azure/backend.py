@@ -21,7 +21,7 @@ from cloud_kernel.azure.lakehouse import LakehouseAccount
 from cloud_kernel.azure.network import Network
 from cloud_kernel.azure.node_pools import NodePool
 from cloud_kernel.azure.postgres import Postgres
-from cloud_kernel.azure.providers import AzureEnv, azure_provider, client_config, default_tags, kubeconfig
+from cloud_kernel.azure.providers import AzureEnv, azure_provider, client_config, kubeconfig
 from cloud_kernel.azure.volumes import Volumes
 from cloud_kernel.contracts import (
     CloudKernelContract,
@@ -33,6 +33,7 @@ from cloud_kernel.contracts import (
     require_unique_names,
     secret_store_identity,
 )
+from cloud_kernel.environment import default_tags
 from cloud_kernel.kubernetes import kubernetes_provider
 from cloud_kernel.specs import CloudKernelSpec, IdentityRequest
 

@@ -22,7 +22,6 @@ import yaml
 from cloud_kernel.environment import CloudEnv
 from cloud_kernel.kubernetes import exec_kubeconfig
 
-MANAGED_BY = "cloud-kernel"
 # The first-party Entra application of the AKS API server: kubelogin asks for tokens with this audience.
 AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
 # Azure built-in role definition IDs (the same GUID in every tenant).
@@ -116,16 +115,6 @@ def unique_name(project: str, stack: str, role: str, subscription: str, length: 
 def assignment_guid(project: str, stack: str, name: str) -> str:
     """Role assignment names are GUIDs: a name-based UUID of the stack and the resource's logical name."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cloud-kernel/{project}/{stack}/{name}"))
-
-
-def default_tags(project: str, stack: str, environment: str) -> dict[str, str]:
-    return {
-        "environment": environment,
-        "stack": stack,
-        "project": project,
-        "layer": "cloud-kernel",
-        "managed-by": MANAGED_BY,
-    }
 
 
 def azure_provider(name: str, location: str, parent: pulumi.Resource) -> azure_provider_module.Provider:
