@@ -923,7 +923,7 @@ def test_annotated_service_accounts_name_a_role_that_trusts_exactly_them(stack_p
     problems += gcp_identity_problems(objects, releases, plan.resources)
     assert problems == [], _fail(problems)
     annotated = [sa for sa in list(kinds(objects, "ServiceAccount")) + list(chart_service_accounts(releases).values())
-                 if set(sa["metadata"].get("annotations") or {}) & {ROLE_ARN_ANNOTATION, GCP_SA_ANNOTATION}]
+                 if set(sa["metadata"].get("annotations") or {}) & {ROLE_ARN_ANNOTATION, GCP_SA_ANNOTATION, CLIENT_ID_ANNOTATION}]
     assert len(annotated) >= 3, "the catalog, External Secrets and each workspace runner have a cloud identity"
 
 
