@@ -37,8 +37,8 @@ def build(
 
             return GcpCloudKernel("cloud", spec, environment=environment, identities=identities, opts=opts).contract
         case "azure":
-            raise BackendUnavailable(
-                f"the {spec.provider} backend is not implemented yet; set cloud-kernel:cloud.provider to aws"
-            )
+            from cloud_kernel.azure.backend import AzureCloudKernel
+
+            return AzureCloudKernel("cloud", spec, environment=environment, identities=identities, opts=opts).contract
         case _:
             assert_never(spec.provider)

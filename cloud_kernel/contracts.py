@@ -7,7 +7,7 @@ makes the contract readable through a StackReference if a layer is ever split in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,9 @@ class WorkloadIdentity:
     # {"eks.amazonaws.com/role-arn": "arn:aws:iam::...:role/..."}.
     annotations: pulumi.Output[dict[str, str]]
     principal: pulumi.Output[str]
+    # Labels the pods running as that service account need (AKS: `azure.workload.identity/use: "true"`, the
+    # opt-in of the workload identity webhook that projects the token); empty where the cloud needs none.
+    pod_labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,16 @@ def require_unique_names(requests: Sequence[IdentityRequest]) -> None:
     names = [r.name for r in requests]
     if len(names) != len(set(names)):
         raise ValueError(f"identity requests must have unique names, got {sorted(names)}")
+
+
+def require_known_buckets(request: IdentityRequest, buckets: Iterable[str]) -> None:
+    """An identity may only ask for lakehouse buckets the stack defines."""
+    missing = sorted(set(request.buckets) - set(buckets))
+    if missing:
+        raise ValueError(
+            f"identity {request.name!r} asks for lakehouse bucket(s) {', '.join(missing)} that "
+            f"cloud-kernel:cloud.lakehouse does not define"
+        )
 
 
 def node_pool_facts(specs: Mapping[str, NodePoolSpec], pools: Mapping[str, Any]) -> dict[str, NodePoolFacts]:
@@ -106,14 +119,16 @@ def postgres_facts(specs: Mapping[str, PostgresSpec], databases: Mapping[str, An
     }
 
 
-def identity_facts(identities: Mapping[str, Any]) -> dict[str, WorkloadIdentity]:
-    """Facts of each backend workload-identity component (`request`, `annotations`, `principal`)."""
+def identity_facts(identities: Mapping[str, Any], pod_labels: Mapping[str, str] | None = None) -> dict[str, WorkloadIdentity]:
+    """Facts of each backend workload-identity component (`request`, `annotations`, `principal`); `pod_labels`
+    are the cloud's opt-in labels for pods of those service accounts."""
     return {
         key: WorkloadIdentity(
             namespace=ident.request.namespace,
             service_account=ident.request.service_account,
             annotations=ident.annotations,
             principal=ident.principal,
+            pod_labels=dict(pod_labels or {}),
         )
         for key, ident in identities.items()
     }

@@ -8,6 +8,19 @@ from typing import Any
 
 import pulumi
 
+MANAGED_BY = "cloud-kernel"
+
+
+def default_tags(project: str, stack: str, environment: str) -> dict[str, str]:
+    """The tags every cloud resource of a stack carries (GCP lowercases them into labels)."""
+    return {
+        "environment": environment,
+        "stack": stack,
+        "project": project,
+        "layer": "cloud-kernel",
+        "managed-by": MANAGED_BY,
+    }
+
 
 @dataclass(frozen=True)
 class CloudEnv:

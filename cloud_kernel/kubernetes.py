@@ -80,6 +80,7 @@ def storage_classes(
     parameters: Callable[[VolumeClassSpec], pulumi.Input[dict[str, str]]],
     expandable: Callable[[VolumeClassSpec], bool],
     opts: pulumi.ResourceOptions,
+    mount_options: Callable[[VolumeClassSpec], list[str] | None] = lambda _: None,
 ) -> StorageClasses:
     """One StorageClass per Volume class, named after its key: binds on first consumer (the volume lands in
     the pod's zone) and carries the default-class annotation (true on exactly one, the spec validates it)."""
@@ -96,6 +97,7 @@ def storage_classes(
             reclaim_policy=class_spec.reclaim_policy,
             volume_binding_mode="WaitForFirstConsumer",
             allow_volume_expansion=expandable(class_spec),
+            mount_options=mount_options(class_spec),
             opts=opts,
         )
     shared = sorted(key for key, s in spec.classes.items() if s.tier == "shared")

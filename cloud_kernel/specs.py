@@ -352,12 +352,49 @@ class LocalSpec(Spec):
     )
 
 
+AzureDay = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+class AzureSystemPoolSpec(Spec):
+    """The AKS system pool, declared inline on the cluster and tainted CriticalAddonsOnly (system pods only)."""
+
+    machine: MachineClass = "general-medium"
+    min_size: int = Field(2, ge=1, le=100)
+    max_size: int = Field(3, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> AzureSystemPoolSpec:
+        if self.min_size > self.max_size:
+            raise ValueError(f"minSize ({self.min_size}) is greater than maxSize ({self.max_size})")
+        return self
+
+
+class AzureSpec(Spec):
+    """`azure:` settings with no cloud-neutral meaning; only the Azure backend reads them. All optional."""
+
+    system_pool: AzureSystemPoolSpec = Field(default_factory=AzureSystemPoolSpec)
+    deployer_network_id: Annotated[
+        str, Field(pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+$")
+    ] | None = Field(
+        None,
+        description="Resource ID of the VNet the deployer (CI runner) runs in. With a private cluster it is peered "
+        "with the platform VNet and linked to the cluster's private DNS zone, so `pulumi up` reaches the API server.",
+    )
+    grant_deployer_admin: bool = Field(
+        True, description="Give the principal running Pulumi the 'Azure Kubernetes Service RBAC Cluster Admin' role."
+    )
+    key_vault_retention_days: int = Field(90, ge=7, le=90, description="Soft-delete retention of the Key Vault.")
+    maintenance_day: AzureDay = "Sunday"
+    maintenance_start_hour: int = Field(2, ge=0, le=23, description="UTC hour the weekly upgrade windows open.")
+
+
 class CloudKernelSpec(Spec):
     """`cloud-kernel:cloud`: everything the cloud kernel provisions for one environment."""
 
     provider: Provider
-    # The `local` provider has no region: it defaults to "local" there and is required everywhere else.
-    region: Annotated[str, Field(pattern=r"^([a-z]+[a-z0-9-]*[0-9]|local)$")]
+    # AWS and GCP regions end in a digit (eu-west-1, europe-west4), Azure regions need not (westeurope); the
+    # `local` provider has no region: it defaults to "local" there and is required everywhere else.
+    region: Annotated[str, Field(pattern=r"^[a-z]+[a-z0-9-]*[a-z0-9]$")]
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     cluster: ClusterSpec = Field(default_factory=ClusterSpec)
     node_pools: dict[CloudName, NodePoolSpec] = Field(min_length=1)
@@ -367,6 +404,7 @@ class CloudKernelSpec(Spec):
     aws: AwsSpec = Field(default_factory=AwsSpec)
     gcp: GcpSpec = Field(default_factory=GcpSpec)
     local: LocalSpec = Field(default_factory=LocalSpec)
+    azure: AzureSpec = Field(default_factory=AzureSpec)
 
     # GCP rules: field validators (the provider is validated first), so errors carry their key path.
     @field_validator("volumes")
@@ -413,6 +451,28 @@ class CloudKernelSpec(Spec):
         if self.volumes.shared_enabled:
             raise ValueError("volumes: the local provider has no ReadWriteMany storage; drop the `shared` tier")
         return self
+
+    @field_validator("node_pools")
+    @classmethod
+    def _azure_pools(cls, pools: dict[str, NodePoolSpec], info: ValidationInfo) -> dict[str, NodePoolSpec]:
+        if info.data.get("provider") == "azure" and "system" in pools:
+            raise ValueError("on Azure `system` is the inline AKS system pool (azure.systemPool); rename this pool")
+        return pools
+
+    @field_validator("postgres")
+    @classmethod
+    def _azure_postgres(cls, databases: dict[str, PostgresSpec], info: ValidationInfo) -> dict[str, PostgresSpec]:
+        if info.data.get("provider") != "azure":
+            return databases
+        problems = []
+        for key, db in sorted(databases.items()):
+            if db.engine != "postgres":
+                problems.append(f"{key}.engine {db.engine!r} exists only on AWS; use postgres")
+            if db.high_availability and db.size == "small":
+                problems.append(f"{key}: size small is burstable on Azure, which has no high availability")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return databases
 
 
 class IdentityRequest(Spec):

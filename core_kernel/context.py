@@ -37,6 +37,9 @@ IDENTITY_ANNOTATION_KEYS: dict[str, str] = {
     # An existing cluster has no cloud IAM: the service account is the identity; the annotation only records it.
     "local": "cloud-kernel.io/identity",
 }
+# Pod labels a cloud's workload identity needs on pods running as an identity's service account (AKS: the
+# webhook projects the federated token only into pods that opt in).
+IDENTITY_POD_LABELS: dict[str, dict[str, str]] = {"azure": {"azure.workload.identity/use": "true"}}
 
 # Where pods fetch their workload identity's credentials, per cloud, when that is not over HTTPS (which
 # every namespace with a cloud identity may already reach): the GKE metadata server, on Dataplane V2
@@ -206,6 +209,7 @@ class Workspaces(Fact):
     priority_class: str
     batch_priority_class: str
     identity_annotation_key: str
+    identity_pod_labels: dict[str, str] = Field(default_factory=dict)  # IDENTITY_POD_LABELS of the cloud
     pod_security: Literal["restricted", "baseline"] = "restricted"
     # Labels every workspace namespace carries: platform services (catalog, OPA) allow ingress from them.
     namespace_labels: dict[str, str] = Field(default_factory=lambda: {"cloud-kernel.io/workspace": "true"})

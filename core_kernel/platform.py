@@ -13,6 +13,7 @@ from typing import Any
 from core_kernel import naming
 from core_kernel.context import (
     IDENTITY_ANNOTATION_KEYS,
+    IDENTITY_POD_LABELS,
     Authentication,
     Catalog,
     Certificates,
@@ -148,6 +149,7 @@ def build_context(spec: CoreKernelSpec, environment: str, facts: ClusterFacts) -
             priority_class=PRIORITY_CLASSES["workspace_default"],
             batch_priority_class=PRIORITY_CLASSES["batch"],
             identity_annotation_key=IDENTITY_ANNOTATION_KEYS[facts.cloud],
+            identity_pod_labels=dict(IDENTITY_POD_LABELS.get(facts.cloud, {})),
         ),
         identities={name: Identity(**dict(facts.identities[name])) for name in sorted(facts.identities or {})},
     )

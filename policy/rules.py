@@ -37,8 +37,15 @@ CLOUD_SQL = "gcp:sql/databaseInstance:DatabaseInstance"
 GKE_CLUSTER = "gcp:container/cluster:Cluster"
 GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
 CLOUD_KMS_KEY = "gcp:kms/cryptoKey:CryptoKey"
+AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
+AKS_POOL = "azure-native:containerservice:AgentPool"
+AZURE_STORAGE = "azure-native:storage:StorageAccount"
+AZURE_POSTGRES = "azure-native:dbforpostgresql:Server"
+AZURE_POSTGRES_CONFIG = "azure-native:dbforpostgresql:Configuration"
+KEY_VAULT = "azure-native:keyvault:Vault"
 STATEFUL = (BUCKET, RDS_INSTANCE, RDS_CLUSTER, EKS_CLUSTER, KMS_KEY, "aws:efs/fileSystem:FileSystem",
-            GCS_BUCKET, CLOUD_SQL, GKE_CLUSTER, CLOUD_KMS_KEY)
+            GCS_BUCKET, CLOUD_SQL, GKE_CLUSTER, CLOUD_KMS_KEY,
+            AKS_CLUSTER, AZURE_STORAGE, AZURE_POSTGRES, KEY_VAULT, "azure-native:keyvault:Key")
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
@@ -323,6 +330,66 @@ def stateful_protected_in_prod(resources: list[Resource], environment: str) -> I
             yield resource["urn"], "stateful production resource is not protected (protect=True)"
 
 
+# ----- Azure ------------------------------------------------------------------------------------------------
+def azure_storage_private(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    expected = {"allowBlobPublicAccess": False, "allowSharedKeyAccess": False, "publicNetworkAccess": "Disabled",
+                "minimumTlsVersion": "TLS1_2"}
+    for account in _of(resources, AZURE_STORAGE):
+        inputs = _inputs(account)
+        wrong = sorted(k for k, v in expected.items() if inputs.get(k) != v)
+        if wrong:
+            yield account["urn"], f"storage account leaves {', '.join(wrong)} open"
+        if (inputs.get("encryption") or {}).get("keySource") != "Microsoft.Keyvault":
+            yield account["urn"], "storage account is not encrypted with a customer key (encryption.keySource)"
+
+
+def azure_postgres_private_tls(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    tls = {str(_inputs(c).get("serverName")) for c in _of(resources, AZURE_POSTGRES_CONFIG)
+           if _inputs(c).get("configurationName") == "require_secure_connection" and _inputs(c).get("value") == "on"}
+    for server in _of(resources, AZURE_POSTGRES):
+        inputs = _inputs(server)
+        if (inputs.get("network") or {}).get("publicNetworkAccess") != "Disabled":
+            yield server["urn"], "flexible server accepts connections from public networks"
+        if str(inputs.get("serverName")) not in tls:
+            yield server["urn"], "no configuration sets require_secure_connection=on"
+        if (inputs.get("dataEncryption") or {}).get("type") != "AzureKeyVault":
+            yield server["urn"], "flexible server is not encrypted with a customer key (dataEncryption)"
+
+
+def azure_key_vault_hardened(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    for vault in _of(resources, KEY_VAULT):
+        props = _inputs(vault).get("properties") or {}
+        if not _truthy(props.get("enableRbacAuthorization")) or not _truthy(props.get("enablePurgeProtection")):
+            yield vault["urn"], "Key Vault without RBAC authorization or purge protection"
+        if props.get("publicNetworkAccess") != "Disabled":
+            yield vault["urn"], "Key Vault reachable from public networks"
+
+
+def aks_private_api(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    for cluster in _of(resources, AKS_CLUSTER):
+        inputs = _inputs(cluster)
+        access = inputs.get("apiServerAccessProfile") or {}
+        if not _truthy(inputs.get("disableLocalAccounts")):
+            yield cluster["urn"], "local accounts are enabled (static cluster-admin credentials)"
+        if _truthy(access.get("enablePrivateCluster")):
+            continue
+        ranges = access.get("authorizedIPRanges") or []
+        if environment == "prod":
+            yield cluster["urn"], "public API server in production"
+        elif not ranges or "0.0.0.0/0" in ranges:
+            yield cluster["urn"], "public API server open to the internet (no authorized IP ranges)"
+
+
+def aks_pools_encrypted_at_host(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    for pool in _of(resources, AKS_POOL):
+        if not _truthy(_inputs(pool).get("enableEncryptionAtHost")):
+            yield pool["urn"], "node pool without encryption at host (temp disks and caches unencrypted)"
+    for cluster in _of(resources, AKS_CLUSTER):
+        for profile in _inputs(cluster).get("agentPoolProfiles") or []:
+            if not _truthy(profile.get("enableEncryptionAtHost")):
+                yield cluster["urn"], f"inline pool {profile.get('name')} without encryption at host"
+
+
 RULES: tuple[Rule, ...] = (
     Rule("s3-public-access-blocked", "mandatory", "Every bucket has all four public access blocks on.", s3_public_access_blocked),
     Rule("s3-encrypted-kms", "mandatory", "Data buckets use SSE-KMS with a customer key.", s3_encrypted_kms),
@@ -357,6 +424,13 @@ RULES: tuple[Rule, ...] = (
     Rule("cloud-kms-rotation", "mandatory", "Cloud KMS keys rotate.", cloud_kms_rotation),
     Rule("stateful-protected-in-prod", "mandatory", "Production clusters, databases, buckets and keys are protected.",
          stateful_protected_in_prod, production_only=True),
+    Rule("azure-storage-private", "mandatory", "Storage accounts: no public or shared-key access, TLS 1.2, customer key.",
+         azure_storage_private),
+    Rule("azure-postgres-private-tls", "mandatory", "Flexible servers: private, TLS required, customer key.",
+         azure_postgres_private_tls),
+    Rule("azure-key-vault-hardened", "mandatory", "Key Vaults: RBAC, purge protection, no public access.", azure_key_vault_hardened),
+    Rule("aks-private-api", "mandatory", "AKS: no local accounts; private API in prod, allow-listed elsewhere.", aks_private_api),
+    Rule("aks-encryption-at-host", "mandatory", "AKS node pools encrypt temp disks and caches at host.", aks_pools_encrypted_at_host),
 )
 
 

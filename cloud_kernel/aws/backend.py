@@ -20,8 +20,9 @@ from cloud_kernel.aws.lakehouse import AccessLogBucket, LakehouseBucket
 from cloud_kernel.aws.network import Network
 from cloud_kernel.aws.node_pools import NodePool
 from cloud_kernel.aws.postgres import Postgres
-from cloud_kernel.aws.providers import AwsEnv, aws_provider, default_tags, kubeconfig, kubernetes_provider
+from cloud_kernel.aws.providers import AwsEnv, aws_provider, kubeconfig, kubernetes_provider
 from cloud_kernel.aws.volumes import Volumes
+from cloud_kernel.environment import default_tags
 from cloud_kernel.contracts import (
     CloudKernelContract,
     LakehouseBucket as LakehouseFacts,

@@ -15,8 +15,6 @@ import pulumi_aws as aws
 from cloud_kernel.environment import CloudEnv
 from cloud_kernel.kubernetes import exec_kubeconfig, kubernetes_provider
 
-MANAGED_BY = "cloud-kernel"
-
 
 @dataclass(frozen=True)
 class AwsEnv(CloudEnv):
@@ -43,16 +41,6 @@ class AwsEnv(CloudEnv):
     def policy_document(self, statements: Sequence[dict[str, Any]], parent: pulumi.Resource) -> pulumi.Output[str]:
         """Render an IAM policy with the provider's own renderer (aws.iam.getPolicyDocument)."""
         return aws.iam.get_policy_document_output(statements=list(statements), opts=self.invoke(parent)).json
-
-
-def default_tags(project: str, stack: str, environment: str) -> dict[str, str]:
-    return {
-        "environment": environment,
-        "stack": stack,
-        "project": project,
-        "layer": "cloud-kernel",
-        "managed-by": MANAGED_BY,
-    }
 
 
 def aws_provider(name: str, region: str, tags: dict[str, str], parent: pulumi.Resource) -> aws.Provider:

@@ -54,6 +54,7 @@ HOST = "catalog"
 SYSTEM_CREDENTIALS: dict[str, dict[str, str]] = {
     "aws": {"LAKEKEEPER__ENABLE_AWS_SYSTEM_CREDENTIALS": "true"},
     "gcp": {"LAKEKEEPER__ENABLE_GCP_SYSTEM_CREDENTIALS": "true"},
+    "azure": {"LAKEKEEPER__ENABLE_AZURE_SYSTEM_CREDENTIALS": "true"},
 }
 
 # Idempotent: creates the role and database once, re-asserts the password and ownership on every run.
@@ -146,12 +147,14 @@ def bootstrap_job(host: Any, port: Any, admin_username: str) -> dict[str, Any]:
 
 
 def values(
-    replicas: int, prod: bool, host: Any, port: Any, annotations: Any, base_uri: str, cloud: str = ""
+    replicas: int, prod: bool, host: Any, port: Any, annotations: Any, base_uri: str, cloud: str = "",
+    pod_labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     return {
         "fullnameOverride": naming.CATALOG_RELEASE,
         "catalog": {
             "replicas": replicas,
+            "podLabels": dict(pod_labels or {}),
             "resources": resources("100m", "256Mi", "1", "1Gi"),
             "podSecurityContext": pod_security_context(65532),
             "containerSecurityContext": container_security_context(),
@@ -243,6 +246,7 @@ class Catalog(pulumi.ComponentResource):
                 ctx.identity_annotations(CATALOG_IDENTITY),
                 base_uri,
                 ctx.contract.cloud,
+                ctx.identity_pod_labels(CATALOG_IDENTITY),
             ),
             k8s_opts(self, ctx.contract, [*ready, self.bootstrap, key_secret]),
         )

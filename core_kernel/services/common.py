@@ -69,6 +69,11 @@ class BuildContext:
             return {}
         return ident.annotations
 
+    def identity_pod_labels(self, identity: str) -> dict[str, str]:
+        """Pod labels the cloud's workload identity needs on pods of that service account ({} if none)."""
+        ident = self.contract.identities.get(identity)
+        return dict(ident.pod_labels) if ident is not None else {}
+
 
 # ----- secure pod defaults ---------------------------------------------------------------------------------
 def pod_security_context(uid: int = 65532, *, fs_group: bool = True) -> dict[str, Any]:

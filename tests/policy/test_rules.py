@@ -61,6 +61,21 @@ def good_gcp_plan() -> list[dict]:
             "serviceAccount": "gke-general@p.iam.gserviceaccount.com",
             "shieldedInstanceConfig": {"enableSecureBoot": True, "enableIntegrityMonitoring": True}}}),
         r(rules.CLOUD_KMS_KEY, "ckey", {"purpose": "ENCRYPT_DECRYPT", "rotationPeriod": "7776000s"}),
+        *azure_good_plan(),
+    ]
+
+
+def azure_good_plan() -> list[dict]:
+    return [
+        r(rules.AZURE_STORAGE, "adls", {"allowBlobPublicAccess": False, "allowSharedKeyAccess": False, "publicNetworkAccess": "Disabled",
+                                        "minimumTlsVersion": "TLS1_2", "encryption": {"keySource": "Microsoft.Keyvault"}}),
+        r(rules.AZURE_POSTGRES, "flex", {"serverName": "flex", "network": {"publicNetworkAccess": "Disabled"},
+                                         "dataEncryption": {"type": "AzureKeyVault"}}),
+        r(rules.AZURE_POSTGRES_CONFIG, "flex-tls", {"serverName": "flex", "configurationName": "require_secure_connection", "value": "on"}),
+        r(rules.KEY_VAULT, "kv", {"properties": {"enableRbacAuthorization": True, "enablePurgeProtection": True, "publicNetworkAccess": "Disabled"}}),
+        r(rules.AKS_CLUSTER, "aks", {"disableLocalAccounts": True, "apiServerAccessProfile": {"enablePrivateCluster": True},
+                                     "agentPoolProfiles": [{"name": "system", "enableEncryptionAtHost": True}]}),
+        r(rules.AKS_POOL, "aks-pool", {"enableEncryptionAtHost": True}),
     ]
 
 
@@ -122,6 +137,18 @@ FAILURES = [
     ("gke-hardened-nodes", "pool", lambda x: x["inputs"]["nodeConfig"].pop("bootDiskKmsKey"), "dev", "urn:pool"),
     ("gke-hardened-nodes", "pool", lambda x: x["inputs"]["nodeConfig"].update(serviceAccount="123-compute@developer.gserviceaccount.com"), "dev", "urn:pool"),
     ("cloud-kms-rotation", "ckey", lambda x: x["inputs"].pop("rotationPeriod"), "dev", "urn:ckey"),
+    ("stateful-protected-in-prod", "aks", lambda x: x.update(protect=False), "prod", "urn:aks"),
+    ("azure-storage-private", "adls", lambda x: x["inputs"].update(allowSharedKeyAccess=True), "dev", "urn:adls"),
+    ("azure-storage-private", "adls", lambda x: x["inputs"].update(encryption={"keySource": "Microsoft.Storage"}), "dev", "urn:adls"),
+    ("azure-postgres-private-tls", "flex", lambda x: x["inputs"]["network"].update(publicNetworkAccess="Enabled"), "dev", "urn:flex"),
+    ("azure-postgres-private-tls", "flex-tls", lambda x: x["inputs"].update(value="off"), "dev", "urn:flex"),
+    ("azure-key-vault-hardened", "kv", lambda x: x["inputs"]["properties"].update(publicNetworkAccess="Enabled"), "dev", "urn:kv"),
+    ("azure-key-vault-hardened", "kv", lambda x: x["inputs"]["properties"].update(enablePurgeProtection=False), "dev", "urn:kv"),
+    ("aks-private-api", "aks", lambda x: x["inputs"].update(disableLocalAccounts=False), "dev", "urn:aks"),
+    ("aks-private-api", "aks", lambda x: x["inputs"].update(apiServerAccessProfile={"authorizedIPRanges": ["203.0.113.0/24"]}), "prod", "urn:aks"),
+    ("aks-private-api", "aks", lambda x: x["inputs"].update(apiServerAccessProfile={}), "dev", "urn:aks"),
+    ("aks-encryption-at-host", "aks-pool", lambda x: x["inputs"].update(enableEncryptionAtHost=False), "dev", "urn:aks-pool"),
+    ("aks-encryption-at-host", "aks", lambda x: x["inputs"]["agentPoolProfiles"][0].update(enableEncryptionAtHost=False), "dev", "urn:aks"),
 ]
 
 
@@ -150,6 +177,8 @@ def test_production_only_rules_do_not_fire_elsewhere() -> None:
     assert rules.evaluate(sql, "dev") == []
     one_slash16 = mutate("eks", lambda x: x["inputs"]["vpcConfig"].update(endpointPublicAccess=True, publicAccessCidrs=["203.0.0.0/17", "203.0.128.0/17"]))
     assert rules.evaluate(one_slash16, "dev") == []
+    allow_listed = mutate("aks", lambda x: x["inputs"].update(apiServerAccessProfile={"authorizedIPRanges": ["203.0.113.0/24"]}))
+    assert rules.evaluate(allow_listed, "dev") == []
 
 
 def test_asymmetric_keys_are_exempt_from_rotation() -> None:

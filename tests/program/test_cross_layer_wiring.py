@@ -369,6 +369,28 @@ def database_reachability_problems(resources: list[Obj]) -> list[str]:
     return problems
 
 
+def azure_database_reachability_problems(resources: list[Obj]) -> list[str]:
+    """Cloud side of the Postgres path on Azure: each flexible server sits in a subnet whose NSG admits its port
+    from the subnet every AKS node pool runs in (CNI overlay: pod traffic leaves with the node's address)."""
+    subnets = {r["inputs"]["subnetName"]: r["inputs"] for r in resources if r["type"] == "azure-native:network:Subnet"}
+    nsgs = {r["inputs"]["networkSecurityGroupName"]: r["inputs"] for r in resources
+            if r["type"] == "azure-native:network:NetworkSecurityGroup"}
+    pools = [r["inputs"].get("vnetSubnetID", "") for r in resources if r["type"] == "azure-native:containerservice:AgentPool"]
+    for cluster in (r for r in resources if r["type"] == "azure-native:containerservice:ManagedCluster"):
+        pools += [p.get("vnetSubnetID", "") for p in cluster["inputs"].get("agentPoolProfiles") or []]
+    node_prefixes = {subnets[s.rsplit("/", 1)[-1]]["addressPrefix"] for s in pools if s.rsplit("/", 1)[-1] in subnets}
+    problems = [] if node_prefixes or not pools else ["AKS node pools run in no subnet of the plan"]
+    for server in (r for r in resources if r["type"] == "azure-native:dbforpostgresql:Server"):
+        subnet = subnets.get(server["inputs"]["network"]["delegatedSubnetResourceId"].rsplit("/", 1)[-1], {})
+        nsg = nsgs.get((subnet.get("networkSecurityGroup") or {}).get("id", "").rsplit("/", 1)[-1], {})
+        admitted = {rule["sourceAddressPrefix"] for rule in nsg.get("securityRules") or []
+                    if rule["access"] == "Allow" and rule["direction"] == "Inbound" and rule["destinationPortRange"] in ("5432", "*")}
+        missing = sorted(node_prefixes - admitted)
+        if not subnet or missing:
+            problems.append(f"{server['name']}: its subnet's NSG does not admit 5432 from the node subnets {missing or '?'}")
+    return problems
+
+
 def dangling_selector_problems(objects: list[Obj]) -> list[str]:
     """Every namespaceSelector naming a namespace by `kubernetes.io/metadata.name` names one that exists, and
     every other non-empty namespaceSelector selects at least one namespace."""
@@ -759,6 +781,35 @@ def identity_problems(objects: list[Obj], releases: list[Obj], resources: list[O
         subs = _trust_subjects(roles[role])
         if subs != {f"system:serviceaccount:{ns}:{name}"}:
             problems.append(f"{what}: IAM role {role} trusts {sorted(subs)}, not exactly system:serviceaccount:{ns}:{name}")
+    return problems + azure_identity_problems(accounts, resources, outputs)
+
+
+CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
+
+
+def azure_identity_problems(accounts: list[Obj], resources: list[Obj], outputs: Obj) -> list[str]:
+    """AKS: a service account's client-id names a managed identity of the stack (the contract's identities map
+    request names to client IDs) whose only federated credential is for exactly that service account."""
+    by_client = {client: name for name, client in (outputs.get("identities") or {}).items()}
+    federations: dict[str, list[str]] = {}
+    for r in resources:
+        if r["type"] == "azure-native:managedidentity:FederatedIdentityCredential":
+            federations.setdefault(r["parent"], []).append(r["inputs"].get("subject"))
+    parents = {r["name"]: r["urn"] for r in resources if r["type"] == "cloud-kernel:azure:WorkloadIdentity"}
+    problems = []
+    for sa in accounts:
+        client = (sa["metadata"].get("annotations") or {}).get(CLIENT_ID_ANNOTATION)
+        if client is None:
+            continue
+        ns, name = sa["metadata"]["namespace"], sa["metadata"]["name"]
+        identity = by_client.get(client)
+        if identity is None:
+            problems.append(f"ServiceAccount {ns}/{name}: {CLIENT_ID_ANNOTATION} {client} names no identity of the stack")
+            continue
+        subjects = federations.get(parents.get(f"cloud-identity-{identity}", ""), [])
+        if subjects != [f"system:serviceaccount:{ns}:{name}"]:
+            problems.append(f"ServiceAccount {ns}/{name}: identity {identity} is federated with {subjects}, "
+                            f"not exactly system:serviceaccount:{ns}:{name}")
     return problems
 
 
@@ -822,7 +873,7 @@ def test_workspaces_reach_dns_and_the_platform_services_they_name(stack_plan, st
     assert workspace_namespaces(objects)
     ports = {db["port"] for db in (plan.outputs.get("postgres") or {}).values()}
     problems = platform_service_problems(objects, releases, ports) + dangling_selector_problems(objects)
-    problems += database_reachability_problems(plan.resources)
+    problems += database_reachability_problems(plan.resources) + azure_database_reachability_problems(plan.resources)
     assert problems == [], _fail(problems)
 
 
@@ -872,7 +923,7 @@ def test_annotated_service_accounts_name_a_role_that_trusts_exactly_them(stack_p
     problems += gcp_identity_problems(objects, releases, plan.resources)
     assert problems == [], _fail(problems)
     annotated = [sa for sa in list(kinds(objects, "ServiceAccount")) + list(chart_service_accounts(releases).values())
-                 if set(sa["metadata"].get("annotations") or {}) & {ROLE_ARN_ANNOTATION, GCP_SA_ANNOTATION}]
+                 if set(sa["metadata"].get("annotations") or {}) & {ROLE_ARN_ANNOTATION, GCP_SA_ANNOTATION, CLIENT_ID_ANNOTATION}]
     assert len(annotated) >= 3, "the catalog, External Secrets and each workspace runner have a cloud identity"
 
 
@@ -888,7 +939,8 @@ def lakehouse_problems(objects: list[Obj], bucket_names: set[str]) -> list[str]:
         if body is None:
             continue
         request = json.loads(body)
-        bucket = (request.get("storage-profile") or {}).get("bucket")
+        profile = request.get("storage-profile") or {}
+        bucket = profile.get("bucket") or profile.get("account-name")  # S3/GCS bucket, ADLS storage account
         credential = request.get("storage-credential") or {}
         if bucket in bucket_names:
             continue
@@ -1071,6 +1123,32 @@ def test_broken_gcp_identity_is_reported(stack_plan) -> None:
     assert any("analytics/dataos-runner: iam.gke.io/gcp-service-account unknown@cloud-kernel-dev" in p for p in problems), problems
     assert any("retail/dataos-runner:" in p and "trusts ['[retail/default]']" in p for p in problems), problems
     assert gcp_identity_problems(copy.deepcopy(plan.kubernetes), releases, plan.resources) == []
+
+
+def test_broken_azure_identity_is_reported(stack_plan) -> None:
+    plan = stack_plan("dev-azure")
+    objects, releases = copy.deepcopy(plan.kubernetes), copy.deepcopy(releases_of(plan.resources))
+    resources = copy.deepcopy(plan.resources)
+    assert identity_problems(objects, releases, resources, plan.outputs) == []
+    runner = _one(objects, "ServiceAccount", "analytics", "dataos-runner")
+    runner["metadata"]["annotations"][CLIENT_ID_ANNOTATION] = "00000000-0000-0000-0000-000000000000"
+    federation = next(r for r in resources if r["name"] == "cloud-identity-ws-retail-federation")
+    federation["inputs"]["subject"] = "system:serviceaccount:retail:default"
+    problems = identity_problems(objects, releases, resources, plan.outputs)
+    assert any("analytics/dataos-runner: azure.workload.identity/client-id 00000000-0000-0000-0000-000000000000 "
+               "names no identity" in p for p in problems), problems
+    assert any("retail/dataos-runner: identity ws-retail is federated with ['system:serviceaccount:retail:default']"
+               in p for p in problems), problems
+
+
+def test_broken_azure_database_path_is_reported(stack_plan) -> None:
+    resources = copy.deepcopy(stack_plan("prod-azure").resources)
+    assert azure_database_reachability_problems(resources) == []
+    nsg = next(r for r in resources if r["type"] == "azure-native:network:NetworkSecurityGroup"
+               and r["inputs"]["networkSecurityGroupName"].endswith("-postgres"))
+    nsg["inputs"]["securityRules"] = [r for r in nsg["inputs"]["securityRules"] if r["name"] != "allow-postgres-from-nodes"]
+    problems = azure_database_reachability_problems(resources)
+    assert problems == ["cloud-db-platform-server: its subnet's NSG does not admit 5432 from the node subnets ['10.50.0.0/19']"]
 
 
 def test_broken_lakehouse_bucket_is_reported(dev) -> None:

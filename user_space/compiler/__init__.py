@@ -219,11 +219,13 @@ def compile_resources(resources: Iterable[Any], context: PlatformContext) -> Com
                 o["metadata"]["annotations"] = dict(sorted(o["metadata"]["annotations"].items()))
         objects.extend(produced)
     from user_space.compiler.depot import imported_depots
+    from user_space.compiler.pods import add_identity_pod_labels
     from user_space.compiler.secret import imported_instance_secrets
     from user_space.compiler.workspace import workspace_objects
 
     # JSON round trip: plain, unshared values (no aliasing between objects, JSON-safe for plan.json).
     objects = [json.loads(json.dumps(o)) for o in objects]
+    add_identity_pod_labels(objects, context)
     objects += imported_depots(idx)
     objects += imported_instance_secrets(idx)
     namespaces = {o["metadata"].get("namespace") for o in objects} - {None}

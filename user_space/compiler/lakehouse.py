@@ -31,20 +31,28 @@ URI_STORAGE_TYPES = {"s3": "s3", "gs": "gcs", "abfss": "abfss"}
 SYSTEM_IDENTITY_CREDENTIALS: dict[str, dict[str, str]] = {
     "aws": {"type": "s3", "credential-type": "aws-system-identity"},
     "gcp": {"type": "gcs", "credential-type": "gcp-system-identity"},
+    "azure": {"type": "az", "credential-type": "azure-system-identity"},
 }
+# Lakekeeper's storage-profile type each credential type goes with.
+CREDENTIAL_PROFILES = {"s3": "s3", "gcs": "gcs", "az": "adls"}
 
 
 def _bucket(idx: Index, res: Res) -> tuple[str, dict[str, Any]]:
     """The storage block; a bucket named after a key of `cloud-kernel:cloud.lakehouse` (e.g. `lake`) means that
     platform bucket in whatever stack compiles it, on that stack's object store (an `s3` block names a GCS
-    bucket on GCP), so one GitOps folder serves every environment and cloud."""
+    bucket on GCP, an ADLS container on Azure), so one GitOps folder serves every environment and cloud."""
     storage = ((res.block.get("iceberg") or {}).get("storage") or {})
     stype = str(storage.get("type", "s3")).lower()
     block = dict(storage.get(stype) or {})
     platform_uri = idx.context.lakehouse.get(str(block.get("bucket", "")))
     if platform_uri is not None:
         scheme, _, rest = platform_uri.partition("://")
-        block["bucket"] = rest.split("/")[0]
+        location = rest.split("/")[0]
+        if scheme == "abfss":  # abfss://<container>@<account>.dfs.core.windows.net/
+            container, _, host = location.partition("@")
+            block.pop("bucket")
+            return "abfss", {**block, "account": host.split(".")[0], "container": container}
+        block["bucket"] = location
         stype = URI_STORAGE_TYPES.get(scheme, stype)
     return stype, block
 
@@ -88,6 +96,13 @@ def storage_profile(idx: Index, res: Res) -> dict[str, Any]:
     return profile
 
 
+def profile_location(profile: dict[str, Any]) -> str | None:
+    """Where a storage profile points, in the form of a platform URI's authority (`bucket`, `fs@account.dfs...`)."""
+    if profile.get("type") == "adls":
+        return f"{profile.get('filesystem')}@{profile.get('account-name')}.dfs.core.windows.net"
+    return profile.get("bucket")
+
+
 def compile_lakehouse(idx: Index, res: Res) -> list[dict[str, Any]]:
     from user_space.compiler.depot import depot_configmap
 
@@ -98,7 +113,8 @@ def compile_lakehouse(idx: Index, res: Res) -> list[dict[str, Any]]:
     body: dict[str, Any] = {"warehouse-name": warehouse_name(res), "storage-profile": profile,
                             "delete-profile": {"type": "hard"}}
     credential = SYSTEM_IDENTITY_CREDENTIALS.get(idx.context.cloud)
-    if profile.get("bucket") in platform_buckets and credential is not None and credential["type"] == profile["type"]:
+    if (profile_location(profile) in platform_buckets and credential is not None
+            and CREDENTIAL_PROFILES[credential["type"]] == profile["type"]):
         body["storage-credential"] = dict(credential)
     management = catalog.endpoint.rsplit("/catalog", 1)[0] + "/management/v1/warehouse"
     payload = json.dumps(body, sort_keys=True)

@@ -478,3 +478,36 @@ def small_container(name: str, image: str, command: list[str], env: list[dict[st
         "volumeMounts": mounts,
     }
     return harden(container)
+
+
+# ----- workload identity opt-in -----------------------------------------------------------------------------
+def _pod_templates(o: dict[str, Any]) -> list[tuple[dict[str, Any], str, str | None]]:
+    """(parent, key of the labels holder in it, service account) for every pod an object will create."""
+    spec = o.get("spec") or {}
+    kind = o.get("kind")
+    if kind in ("Deployment", "StatefulSet", "DaemonSet", "Job"):
+        template = spec.get("template") or {}
+        return [(template, "metadata", (template.get("spec") or {}).get("serviceAccountName"))]
+    if kind == "CronJob":
+        template = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
+        return [(template, "metadata", (template.get("spec") or {}).get("serviceAccountName"))]
+    if kind in ("Workflow", "WorkflowTemplate", "CronWorkflow"):
+        workflow = spec.get("workflowSpec", spec) if kind == "CronWorkflow" else spec
+        return [(workflow, "podMetadata", workflow.get("serviceAccountName"))]
+    if kind == "SparkApplication":
+        return [(spec, role, spec[role].get("serviceAccount")) for role in ("driver", "executor") if role in spec]
+    return []
+
+
+def add_identity_pod_labels(objects: list[dict[str, Any]], ctx: Any) -> None:
+    """Label every pod that runs as a service account bound to a cloud identity with the cloud's opt-in labels
+    (`PlatformContext.workspaces.identity_pod_labels`; none on AWS)."""
+    labels = ctx.workspaces.identity_pod_labels
+    if not labels:
+        return
+    for o in objects:
+        namespace = (o.get("metadata") or {}).get("namespace")
+        for parent, key, service_account in _pod_templates(o):
+            if service_account and ctx.identity_for(namespace, service_account) is not None:
+                holder = parent.setdefault(key, {})
+                holder["labels"] = dict(sorted({**(holder.get("labels") or {}), **labels}.items()))
