@@ -28,9 +28,10 @@ CHARTS: dict[str, Chart] = {
     "gateway": Chart("oci://docker.io/envoyproxy/gateway-helm", "v1.9.0", None, "v1.9.0"),
     # External Secrets Operator v2.9.0 (external-secrets.io/v1).
     "externalSecrets": Chart("external-secrets", "2.9.0", "https://charts.external-secrets.io", "v2.9.0"),
-    # kube-prometheus-stack 89.2.2 ships prometheus-operator v0.93.1 (same schemas as the vendored v0.93.0).
+    # kube-prometheus-stack 88.5.3 ships prometheus-operator v0.93.1 (same schemas as the vendored v0.93.0).
+    # 89.x is not in any published source the chart values can be checked against (shared/charts/VERSIONS.md).
     "monitoring": Chart(
-        "kube-prometheus-stack", "89.2.2", "https://prometheus-community.github.io/helm-charts", "v0.93.1"
+        "kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts", "v0.93.1"
     ),
     # Argo Workflows v4.0.6 from argo-helm chart argo-workflows-1.0.18.
     "workflows": Chart("argo-workflows", "1.0.18", "https://argoproj.github.io/argo-helm", "v4.0.6"),

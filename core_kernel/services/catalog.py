@@ -3,7 +3,7 @@
 Why Lakekeeper rather than Apache Polaris:
 - one small Rust binary with Postgres as its only dependency (Polaris is a JVM/Quarkus service whose realm
   bootstrap is a separate admin tool run), so it fits the "two replicas of everything in prod" budget;
-- it authenticates Kubernetes service-account tokens natively (`auth.kubernetes`), which matches the
+- it authenticates Kubernetes service-account tokens natively (chart key `auth.k8s`), which matches the
   platform's model: every workload already has an identity, no extra IdP needed to start;
 - it vends short-lived storage credentials / remote-signs for S3, GCS and ADLS alike, so the same
   release runs on every cloud with the catalog's workload identity as the only cloud credential;
@@ -144,8 +144,12 @@ def values(
 ) -> dict[str, Any]:
     return {
         "fullnameOverride": naming.CATALOG_RELEASE,
+        # The schema migration runs as a plain Job the release waits for; as a post-install hook it would wait
+        # for catalog pods that wait for the migration (the release deadlocks until its timeout).
+        "helmWait": True,
         "catalog": {
             "replicas": replicas,
+            "priorityClassName": PLATFORM_CRITICAL,
             "resources": resources("100m", "256Mi", "1", "1Gi"),
             "podSecurityContext": pod_security_context(65532),
             "containerSecurityContext": container_security_context(),
@@ -174,8 +178,8 @@ def values(
             "type": "Postgres",
             "postgres": {"encryptionKeySecret": ENCRYPTION_SECRET, "encryptionKeySecretKey": "encryptionKey"},
         },
-        # Callers present their Kubernetes service-account token; no anonymous access.
-        "auth": {"kubernetes": {"enabled": True}},
+        # Callers present their Kubernetes service-account token (checked with a TokenReview); no anonymous access.
+        "auth": {"k8s": {"enabled": True}},
     }
 
 

@@ -41,7 +41,8 @@ def values(spec: CoreKernelSpec, replicas: int, prod: bool, monitoring: bool) ->
     return {
         "crds": {"enabled": True, "keep": True},  # keep: uninstalling never deletes every Certificate
         **_component(replicas, prod, resources("50m", "128Mi", "500m", "512Mi")),
-        "priorityClassName": PLATFORM_CRITICAL,
+        # The chart reads the priority class of every component from `global` only (its schema is strict).
+        "global": {"priorityClassName": PLATFORM_CRITICAL},
         "config": {
             "apiVersion": "controller.config.cert-manager.io/v1alpha1",
             "kind": "ControllerConfiguration",
