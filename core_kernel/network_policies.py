@@ -23,6 +23,7 @@ from typing import Any
 from core_kernel.namespaces import GATEWAY_ACCESS_LABEL, PART_OF, PlatformNamespace
 from core_kernel.naming import NAMESPACES
 from core_kernel.specs import CoreKernelSpec
+from core_kernel.versions import OPA_DIAGNOSTIC_PORT
 
 WORKSPACE_LABELS = {"cloud-kernel.io/workspace": "true"}
 PROXY_LABELS = {"app.kubernetes.io/component": "proxy", "app.kubernetes.io/managed-by": "envoy-gateway"}
@@ -37,7 +38,7 @@ METRICS_PORTS: dict[str, list[int]] = {
     "workflows": [9090],
     "spark": [8080],
     "catalog": [9000],
-    "policy": [8181],
+    "policy": [OPA_DIAGNOSTIC_PORT],
     "nodeExporter": [9100],
 }
 

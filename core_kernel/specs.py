@@ -133,6 +133,8 @@ class CoreKernelSpec(Spec):
         problems = []
         if self.gateway.enabled and not self.cert_manager.enabled:
             problems.append("gateway.enabled needs certManager.enabled (the gateway's TLS certificate)")
+        if self.policy.enabled and not self.cert_manager.enabled:
+            problems.append("policy.enabled needs certManager.enabled (OPA serves decisions over TLS)")
         if self.catalog.enabled and not self.external_secrets.enabled:
             problems.append("catalog.enabled needs externalSecrets.enabled (the database admin credential)")
         if self.catalog.expose and not (self.catalog.enabled and self.gateway.enabled):

@@ -39,11 +39,14 @@ CHARTS: dict[str, Chart] = {
     "spark": Chart("spark-operator", "2.5.2", "https://kubeflow.github.io/spark-operator", "2.5.2"),
     # Lakekeeper, the Iceberg REST catalog (see core_kernel/services/catalog.py for the choice).
     "catalog": Chart("lakekeeper", "0.10.1", "https://lakekeeper.github.io/lakekeeper-charts/", "0.12.0"),
-    # OPA with the kube-mgmt sidecar that loads policies and data from labelled ConfigMaps.
-    "policy": Chart(
-        "opa-kube-mgmt", "9.3.0", "https://open-policy-agent.github.io/kube-mgmt/charts", "9.3.0"
-    ),
 }
+
+# OPA and its kube-mgmt sidecar run from our own manifests (core_kernel/services/policy.py): the opa-kube-mgmt
+# chart (9.3.0) cannot set a container security context, so Pod Security `restricted` refuses its pods.
+OPA_IMAGE = "docker.io/openpolicyagent/opa:1.15.1"
+KUBE_MGMT_IMAGE = "docker.io/openpolicyagent/kube-mgmt:9.3.0"
+OPA_UID = 1000  # the images' non-root user
+OPA_DIAGNOSTIC_PORT = 8282  # /health and /metrics, plain HTTP, outside OPA's API authorization
 
 # Client image of the catalog database bootstrap Job (psql 17 talks to servers 13 to 18).
 POSTGRES_CLIENT_IMAGE = "docker.io/library/postgres:17.6-alpine3.22"

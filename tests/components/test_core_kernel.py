@@ -154,7 +154,8 @@ def test_prod_runs_two_replicas_with_disruption_budgets():
     assert prod["kube-prometheus-stack"]["prometheus"]["prometheusSpec"]["replicas"] == 2
     assert prod["argo-workflows"]["controller"]["pdb"]["enabled"] is True
     assert prod["lakekeeper"]["catalog"]["replicas"] == 2
-    assert prod["opa"]["replicas"] == 2 and prod["opa"]["podDisruptionBudget"]["enabled"] is True
+    opa = {o["kind"]: o for o in build("prod").kubernetes_objects() if o["metadata"].get("namespace") == "opa"}
+    assert opa["Deployment"]["spec"]["replicas"] == 2 and opa["PodDisruptionBudget"]["spec"]["minAvailable"] == 1
     assert prod["envoy-gateway"]["deployment"]["replicas"] == 2
     assert prod["envoy-gateway"]["podDisruptionBudget"] == {"minAvailable": 1}
     envoy_proxy = next(o for o in build("prod").kubernetes_objects() if o["kind"] == "EnvoyProxy")
@@ -175,7 +176,7 @@ def _base_for(key: str) -> dict:
     if key == "externalSecrets":
         return {"catalog": {"enabled": False}}
     if key == "certManager":
-        return {"gateway": {"enabled": False}, "workflows": {"exposeUi": False}}
+        return {"gateway": {"enabled": False}, "workflows": {"exposeUi": False}, "policy": {"enabled": False}}
     return {}
 
 
@@ -190,7 +191,8 @@ def test_switching_a_service_off_removes_it_and_nothing_else(key):
     namespace = NAMESPACES[key]
     for name in removed:
         # Prometheus' scrape allowances in other namespaces belong to monitoring.
-        owned_elsewhere = key == "monitoring" and name.endswith("-allow-prometheus-scrape")
+        # So are the ServiceMonitors other services write themselves.
+        owned_elsewhere = key == "monitoring" and (name.endswith("-allow-prometheus-scrape") or "-servicemonitor-" in name)
         assert name.startswith(PREFIX[key]) or name.startswith(f"core-namespaces-{namespace}") or owned_elsewhere, name
     assert f"core-namespaces-{namespace}" in removed
     assert not [r for r in off.by_type(RELEASE) if r.inputs["namespace"] == namespace]
@@ -281,9 +283,43 @@ def test_deterministic():
 def test_acme_issuer_and_certificate_hosts():
     result = build(certManager={"clusterIssuer": {"acme": {"email": "ops@example.com"}}}, gateway={"public": True})
     objects = result.kubernetes_objects()
-    issuer = next(o for o in objects if o["kind"] == "ClusterIssuer")
+    issuer = next(o for o in objects if o["kind"] == "ClusterIssuer" and o["metadata"]["name"] == "platform")
     solver = issuer["spec"]["acme"]["solvers"][0]["http01"]["gatewayHTTPRoute"]["parentRefs"][0]
     assert solver["name"] == "platform" and solver["sectionName"] == "http"
-    certificate = next(o for o in objects if o["kind"] == "Certificate")
+    certificate = next(o for o in objects if o["kind"] == "Certificate" and o["metadata"]["name"] == "platform-gateway-tls")
     assert "*.dev.data.example.com" not in certificate["spec"]["dnsNames"]
     assert "argo.dev.data.example.com" in certificate["spec"]["dnsNames"]
+
+
+@pytest.mark.parametrize("issuer", [{}, {"acme": {"email": "ops@example.com"}}])
+def test_in_cluster_certificates_come_from_a_private_ca(issuer):
+    """A public ACME CA never signs `<svc>.<ns>.svc` names: OPA's certificate uses a private CA issuer."""
+    overrides = {"certManager": {"clusterIssuer": issuer}, "gateway": {"public": True}} if issuer else {}
+    objects = build(**overrides).kubernetes_objects()
+    issuers = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ClusterIssuer"}
+    (opa_tls,) = [o for o in objects if o["kind"] == "Certificate" and o["metadata"]["namespace"] == "opa"]
+    used = issuers[opa_tls["spec"]["issuerRef"]["name"]]
+    assert "ca" in used["spec"], used
+    assert "opa.opa.svc.cluster.local" in opa_tls["spec"]["dnsNames"]
+
+
+def test_opa_decision_url_reaches_a_restricted_opa_that_allows_decisions():
+    """The published URL names the Service port that forwards to OPA's HTTPS port; its API authorization lets
+    decision clients read the platform policy package; every container has a restricted security context."""
+    from urllib.parse import urlparse
+
+    from core_kernel.services.policy import AUTHZ_POLICY, BASE_POLICY
+
+    result = build()
+    objects = {(o["kind"], o["metadata"]["name"]): o for o in result.kubernetes_objects() if o["metadata"].get("namespace") == "opa"}
+    url = urlparse(result.context.policy.decision_url)
+    service = objects[("Service", url.hostname.split(".")[0])]
+    (port,) = [p for p in service["spec"]["ports"] if p["port"] == url.port]
+    pod = objects[("Deployment", "opa")]["spec"]["template"]["spec"]
+    container_ports = {p["name"]: p["containerPort"] for c in pod["containers"] for p in c.get("ports", [])}
+    assert url.scheme == "https" and container_ports[port["targetPort"]] == 8181
+    package = BASE_POLICY.split("\n", 1)[0].removeprefix("package ").split(".")[0]
+    assert f'input.path[2] == "{package}"' in AUTHZ_POLICY
+    for container in pod["containers"]:
+        context = container["securityContext"]
+        assert context["allowPrivilegeEscalation"] is False and context["capabilities"] == {"drop": ["ALL"]}, container["name"]
