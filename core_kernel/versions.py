@@ -39,6 +39,13 @@ CHARTS: dict[str, Chart] = {
     "spark": Chart("spark-operator", "2.5.2", "https://kubeflow.github.io/spark-operator", "2.5.2"),
     # Lakekeeper, the Iceberg REST catalog (see core_kernel/services/catalog.py for the choice).
     "catalog": Chart("lakekeeper", "0.10.1", "https://lakekeeper.github.io/lakekeeper-charts/", "0.12.0"),
+    # Cluster add-ons (core_kernel/addons.py says which cloud needs which).
+    "loadBalancerController": Chart(
+        "aws-load-balancer-controller", "3.5.0", "https://aws.github.io/eks-charts", "v3.5.0"
+    ),
+    "nodeAutoscaler": Chart("cluster-autoscaler", "9.59.0", "https://kubernetes.github.io/autoscaler", "1.35.0"),
+    "metricsServer": Chart("metrics-server", "3.13.1", "https://kubernetes-sigs.github.io/metrics-server/", "0.8.1"),
+    "nvidiaDevicePlugin": Chart("nvidia-device-plugin", "0.20.0", "https://nvidia.github.io/k8s-device-plugin", "0.20.0"),
 }
 
 # OPA and its kube-mgmt sidecar run from our own manifests (core_kernel/services/policy.py): the opa-kube-mgmt

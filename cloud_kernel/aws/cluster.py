@@ -1,6 +1,7 @@
 """`cloud-kernel:aws:Cluster`: the EKS control plane and what must exist before any node joins.
 
-- Private API endpoint always; a public one only with `cluster.publicEndpoint` and its CIDR allow-list.
+- Private API endpoint always; a public one only with `cluster.publicEndpoint` and its CIDR allow-list. The
+  networks in `cluster.privateAccessCidrs` (a CI runner's subnet, a VPN) reach the private endpoint on 443.
 - Kubernetes Secrets envelope-encrypted with the `cluster` KMS key.
 - Control-plane logs (api, audit, authenticator) into a log group created *before* the cluster, with a
   retention and the `logs` KMS key (otherwise EKS creates it unencrypted and kept forever).
@@ -50,6 +51,23 @@ ADDON_VERSIONS: dict[str, dict[str, str]] = {
         "aws-ebs-csi-driver": "v1.44.0-eksbuild.1",
         "aws-efs-csi-driver": "v2.1.8-eksbuild.1",
     },
+    # Confirm a row with `aws eks describe-addon-versions --kubernetes-version <v> --addon-name <name>`.
+    "1.35": {
+        "vpc-cni": "v1.22.1-eksbuild.2",
+        "kube-proxy": "v1.35.3-eksbuild.11",
+        "coredns": "v1.14.3-eksbuild.2",
+        "aws-ebs-csi-driver": "v1.60.1-eksbuild.1",
+        "aws-efs-csi-driver": "v2.3.0-eksbuild.2",
+    },
+}
+# End of EKS standard support per Kubernetes minor (14 months after the EKS release; extended support costs
+# extra per cluster hour). The stacks use a version still in standard support (a test checks it).
+STANDARD_SUPPORT_ENDS: dict[str, str] = {
+    "1.31": "2025-11-26",
+    "1.32": "2026-03-23",
+    "1.33": "2026-07-29",
+    "1.34": "2026-12-02",
+    "1.35": "2027-03-27",
 }
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator"]
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
@@ -186,6 +204,7 @@ class Cluster(pulumi.ComponentResource):
         self.ca_data = self.cluster.certificate_authority.apply(lambda ca: ca.data)
         self.issuer = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
         self.security_group_id = self.cluster.vpc_config.apply(lambda v: v.cluster_security_group_id)
+        self.deployer_access = self._private_access(name, spec)
 
         self.oidc_provider = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc",
@@ -234,6 +253,23 @@ class Cluster(pulumi.ComponentResource):
         self.register_outputs(
             {"name": self.name, "endpoint": self.endpoint, "oidcIssuer": self.issuer, "oidcProviderArn": self.oidc_provider.arn}
         )
+
+    def _private_access(self, name: str, spec: ClusterSpec) -> list[pulumi.Resource]:
+        """HTTPS to the private API endpoint from `cluster.privateAccessCidrs` (the deployer's networks): the
+        cluster security group otherwise admits only the cluster itself, and every Kubernetes call would time out."""
+        return [
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-api-from-{cidr.replace('/', '-').replace('.', '-')}",
+                security_group_id=self.security_group_id,
+                description=f"Kubernetes API (private endpoint) from {cidr}",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4=cidr,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for cidr in sorted(set(spec.private_access_cidrs))
+        ]
 
     def _admin(self, name: str, principal: pulumi.Input[str], env: AwsEnv) -> list[pulumi.Resource]:
         entry = aws.eks.AccessEntry(

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import pytest
 
+from core_kernel.addons import ADDON_NAMESPACES
 from core_kernel.context import CONTEXT_CONFIGMAP, CONTEXT_KEY, PLATFORM_NAMESPACE, PlatformContext
 from core_kernel.naming import NAMESPACES
 from core_kernel.scheduling import PRIORITY_CLASSES
@@ -88,11 +89,11 @@ def test_every_kubernetes_resource_uses_the_contract_provider():
 def test_namespaces_have_psa_labels_and_default_deny():
     result = build(monitoring={"nodeExporter": True})
     namespaces = {r.inputs["metadata"]["name"]: r.inputs["metadata"] for r in result.by_type(NAMESPACE)}
-    assert set(namespaces) == set(NAMESPACES.values()) | {"monitoring-node-exporter"}
+    assert set(namespaces) == set(NAMESPACES.values()) | set(ADDON_NAMESPACES.values()) | {"monitoring-node-exporter"}
     for name, meta in namespaces.items():
         labels = meta["labels"]
         level = labels["pod-security.kubernetes.io/enforce"]
-        if name == "monitoring-node-exporter":
+        if name in ("monitoring-node-exporter", "nvidia-device-plugin"):
             assert level == "privileged" and meta["annotations"]["cloud-kernel.io/pod-security-reason"]
         else:
             assert level == "restricted", name
@@ -131,9 +132,9 @@ def test_priority_classes():
 def test_one_release_per_service_with_pinned_chart(environment):
     result = build(environment)
     releases = {r.inputs["namespace"]: r.inputs for r in result.by_type(RELEASE)}
-    assert len(result.by_type(RELEASE)) == len(CHARTS)
+    assert len(result.by_type(RELEASE)) == len(CHARTS)  # the fake AWS contract has a GPU pool: every add-on
     for key, chart in CHARTS.items():
-        release = releases[NAMESPACES[key]]
+        release = releases[{**NAMESPACES, **ADDON_NAMESPACES}[key]]
         assert release["chart"] == chart.name
         assert release["version"] == chart.version
         if chart.is_oci:
