@@ -88,7 +88,7 @@ def secret(name: str, string_data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def bootstrap_job(host: Any, port: Any, admin_username: str) -> dict[str, Any]:
+def bootstrap_job(host: Any, port: Any, admin_username: str, placement: dict[str, Any] | None = None) -> dict[str, Any]:
     """The Job creating the catalog's role and database on the platform Postgres (restricted pod)."""
 
     def from_secret(name: str, secret_name: str, key: str) -> dict[str, Any]:
@@ -108,6 +108,7 @@ def bootstrap_job(host: Any, port: Any, admin_username: str) -> dict[str, Any]:
                     "restartPolicy": "Never",
                     "automountServiceAccountToken": False,
                     "priorityClassName": PLATFORM_CRITICAL,
+                    **(placement or {}),
                     "securityContext": pod_security_context(POSTGRES_CLIENT_UID),
                     "containers": [
                         {
@@ -222,7 +223,7 @@ class Catalog(pulumi.ComponentResource):
         port = pulumi.Output.from_input(database.port).apply(lambda p: str(int(p)))
         self.bootstrap = apply_object(
             f"{name}-db-bootstrap",
-            bootstrap_job(database.host, port, database.admin_username),
+            bootstrap_job(database.host, port, database.admin_username, ctx.placement),
             # A Job's template is immutable and its name fixed: replace by deleting first.
             k8s_opts(self, ctx.contract, [*ready, admin, db_secret], delete_before_replace=True),
         )
@@ -241,6 +242,7 @@ class Catalog(pulumi.ComponentResource):
                 base_uri,
             ),
             k8s_opts(self, ctx.contract, [*ready, self.bootstrap, key_secret]),
+            placement=ctx.placement,
         )
         if spec.catalog.expose and ctx.gateway_release is not None:
             route = http_route("catalog", namespace, f"{HOST}.{spec.domain}", naming.CATALOG_RELEASE, naming.CATALOG_PORT)

@@ -145,6 +145,7 @@ class CertManager(pulumi.ComponentResource):
             namespace,
             values(ctx.spec, ctx.replicas, ctx.production, ctx.monitoring),
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
+            placement=ctx.placement,
         )
         created: list[pulumi.Resource] = []
         for obj in issuer_objects(ctx.spec):

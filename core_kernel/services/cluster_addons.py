@@ -17,7 +17,6 @@ from core_kernel.services.common import (
     k8s_opts,
     pod_security_context,
     resources,
-    system_placement,
     tolerations,
 )
 
@@ -47,7 +46,6 @@ def load_balancer_controller_values(ctx: BuildContext, annotations: Any) -> dict
         "securityContext": container_security_context(),
         "resources": resources("50m", "128Mi", "500m", "512Mi"),
         "priorityClassName": CLUSTER_CRITICAL,
-        **system_placement(contract),
         "defaultTargetType": "ip",
         # The gateway is a TCP (NLB) load balancer; no Ingress, WAF or Shield to manage.
         "createIngressClassResource": False,
@@ -71,7 +69,6 @@ def node_autoscaler_values(ctx: BuildContext, annotations: Any) -> dict[str, Any
         "containerSecurityContext": container_security_context(),
         "resources": resources("50m", "256Mi", "500m", "1Gi"),
         "priorityClassName": CLUSTER_CRITICAL,
-        **system_placement(contract),
     }
 
 
@@ -84,7 +81,6 @@ def metrics_server_values(ctx: BuildContext, annotations: Any) -> dict[str, Any]
         "securityContext": container_security_context(),
         "resources": resources("50m", "128Mi", "500m", "512Mi"),
         "priorityClassName": CLUSTER_CRITICAL,
-        **system_placement(ctx.contract),
     }
 
 
@@ -135,5 +131,6 @@ class ClusterAddons(pulumi.ComponentResource):
                 ADDON_NAMESPACES[addon],
                 VALUES[addon](ctx, annotations),
                 k8s_opts(self, ctx.contract, [*ctx.base_ready, *ctx.namespace_ready.get(addon, [])]),
+                placement=ctx.placement,  # the device plugin has no path there: it runs on the GPU pools
             )
         self.register_outputs({"releases": sorted(RELEASES[a] for a in addons)})

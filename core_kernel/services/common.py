@@ -53,6 +53,11 @@ class BuildContext:
     def monitoring(self) -> bool:
         return self.spec.monitoring.enabled
 
+    @property
+    def placement(self) -> dict[str, Any]:
+        """nodeSelector and tolerations of the system pool (empty when the stack has none)."""
+        return system_placement(self.contract)
+
     def ready(self, key: str, *extra: pulumi.Resource | None) -> list[pulumi.Resource]:
         deps = [*self.base_ready, *self.namespace_ready.get(key, []), *(e for e in extra if e is not None)]
         if self.monitoring and self.monitoring_release is not None and key != "monitoring":
@@ -108,6 +113,44 @@ def tolerations(taints: list[dict[str, str]]) -> list[dict[str, str]]:
     return result
 
 
+# Chart key -> the values paths ("" = top level) of every component whose pods the chart lets us place.
+SYSTEM_POOL_PATHS: dict[str, tuple[str, ...]] = {
+    "certManager": ("", "webhook", "cainjector", "startupapicheck"),
+    "externalSecrets": ("", "webhook", "certController"),
+    "gateway": ("deployment.pod", "certgen.job"),
+    "monitoring": (
+        "prometheusOperator",
+        "prometheusOperator.admissionWebhooks.patch",
+        "prometheus.prometheusSpec",
+        "alertmanager.alertmanagerSpec",
+        "kube-state-metrics",
+        "grafana",
+    ),
+    "workflows": ("controller", "server"),
+    "spark": ("controller", "webhook", "hook"),
+    "catalog": ("catalog",),
+    "loadBalancerController": ("",),
+    "nodeAutoscaler": ("",),
+    "metricsServer": ("",),
+}
+
+
+def with_placement(values: dict[str, Any], paths: tuple[str, ...], placement: dict[str, Any]) -> dict[str, Any]:
+    """`values` with `placement` (nodeSelector, tolerations) merged in at each path; maps along a path are
+    copied, nothing else (values hold Outputs)."""
+    if not placement:
+        return values
+
+    def put(node: dict[str, Any], parts: list[str]) -> dict[str, Any]:
+        if not parts:
+            return {**node, **placement}
+        return {**node, parts[0]: put(dict(node.get(parts[0]) or {}), parts[1:])}
+
+    for path in paths:
+        values = put(values, [p for p in path.split(".") if p])
+    return values
+
+
 def system_placement(contract: CloudKernelContract) -> dict[str, Any]:
     """`nodeSelector` and `tolerations` that keep a platform pod on the system pool, when the stack has one."""
     pool = contract.node_pools.get(SYSTEM_POOL)
@@ -141,11 +184,14 @@ def helm_release(
     key: str,
     release_name: str,
     namespace: str,
-    values: pulumi.Input[dict[str, Any]],
+    values: dict[str, Any],
     opts: pulumi.ResourceOptions,
+    placement: dict[str, Any] | None = None,
 ) -> k8s.helm.v3.Release:
-    """A Helm release of the pinned chart `CHARTS[key]`, with a fixed release name (no random suffix)."""
+    """A Helm release of the pinned chart `CHARTS[key]`, with a fixed release name (no random suffix); with a
+    `placement`, every component of the chart runs on the system pool (`SYSTEM_POOL_PATHS`)."""
     chart = CHARTS[key]
+    values = with_placement(values, SYSTEM_POOL_PATHS.get(key, ()), placement or {})
     return k8s.helm.v3.Release(
         resource_name,
         name=release_name,

@@ -149,5 +149,6 @@ class Monitoring(pulumi.ComponentResource):
             naming.NAMESPACES[KEY],
             values(ctx.spec, ctx.replicas, ctx.production, ctx.contract.default_storage_class, ctx.contract.cloud),
             k8s_opts(self, ctx.contract, deps),
+            placement=ctx.placement,
         )
         self.register_outputs({"release": self.release.name})

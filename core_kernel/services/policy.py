@@ -164,7 +164,7 @@ def _mgmt_container() -> dict[str, Any]:
     }
 
 
-def deployment(replicas: int) -> dict[str, Any]:
+def deployment(replicas: int, placement: dict[str, Any] | None = None) -> dict[str, Any]:
     """OPA and the kube-mgmt sidecar, restricted, on HTTPS with a certificate from the platform issuer."""
     labels = {**LABELS, **POD_LABELS}
     return {
@@ -179,6 +179,7 @@ def deployment(replicas: int) -> dict[str, Any]:
                 "spec": {
                     "serviceAccountName": KUBE_MGMT,
                     "priorityClassName": PLATFORM_CRITICAL,
+                    **(placement or {}),
                     "securityContext": pod_security_context(OPA_UID),
                     "containers": [_opa_container(), _mgmt_container()],
                     "volumes": [
@@ -311,6 +312,6 @@ class Policy(pulumi.ComponentResource):
                 apply_object(f"{name}-{obj['kind'].lower()}-{obj['metadata']['name']}", obj, k8s_opts(self, ctx.contract, deps))
             )
         self.deployment = apply_object(
-            f"{name}-deployment", deployment(ctx.replicas), k8s_opts(self, ctx.contract, [*ready, self.data, self.policy, *created])
+            f"{name}-deployment", deployment(ctx.replicas, ctx.placement), k8s_opts(self, ctx.contract, [*ready, self.data, self.policy, *created])
         )
         self.register_outputs({"deployment": naming.OPA_RELEASE, "decisionUrl": naming.opa_decision_url()})

@@ -324,3 +324,30 @@ def test_opa_decision_url_reaches_a_restricted_opa_that_allows_decisions():
     for container in pod["containers"]:
         context = container["securityContext"]
         assert context["allowPrivilegeEscalation"] is False and context["capabilities"] == {"drop": ["ALL"]}, container["name"]
+
+
+def test_lakekeeper_migrates_before_it_serves_and_authenticates_callers():
+    values = {r.inputs["name"]: r.inputs["values"] for r in build().by_type(RELEASE)}["lakekeeper"]
+    # helmWait: the migration is a Job the release waits for, not a post-install hook waiting for the pods.
+    assert values["helmWait"] is True
+    assert values["auth"] == {"k8s": {"enabled": True}}
+    assert values["catalog"]["priorityClassName"] == "platform-critical"
+
+
+def test_cert_manager_components_get_the_priority_class_through_global():
+    values = {r.inputs["name"]: r.inputs["values"] for r in build().by_type(RELEASE)}["cert-manager"]
+    assert values["global"]["priorityClassName"] == "platform-critical"
+    assert "priorityClassName" not in values  # refused by the chart's strict schema
+
+
+@pytest.mark.parametrize(("cloud", "hidden"), [("aws", True), ("gcp", True), ("azure", True), ("local", False)])
+def test_managed_control_planes_are_not_scraped(cloud, hidden):
+    """EKS, GKE and AKS keep controller-manager, scheduler and etcd out of the cluster's reach (and bind
+    kube-proxy's metrics to localhost): scraping them would only ever raise `...Down` alerts."""
+    from core_kernel.services.monitoring import values as monitoring_values
+
+    values = monitoring_values(spec(), 1, False, "standard", cloud)
+    for component in ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"):
+        assert (values.get(component) == {"enabled": False}) is hidden, component
+    rules = values["defaultRules"].get("rules", {})
+    assert all(rules.get(r) is False for r in ("etcd", "kubeControllerManager", "kubeSchedulerAlerting", "kubeProxy")) is hidden

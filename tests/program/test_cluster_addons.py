@@ -95,3 +95,38 @@ def test_the_gateway_waits_for_the_load_balancer_controller(stack_plan) -> None:
     values = by_name["aws-load-balancer-controller"]["inputs"]["values"]
     # No pod reaches the instance metadata (hop limit 1): the controller is told its VPC and region.
     assert values["vpcId"].startswith("vpc-") and values["region"] == "eu-central-1"
+
+
+def _dig(values: dict, path: str) -> dict:
+    for part in [p for p in path.split(".") if p]:
+        values = values.get(part) or {}
+    return values
+
+
+@pytest.mark.parametrize("stack", AWS_STACKS)
+def test_core_services_stay_on_the_system_pool(stack_plan, stack: str) -> None:
+    """Every component of every platform chart, and every pod the core kernel writes, selects the system pool:
+    nothing platform-critical lands on a spot, batch or GPU node the autoscaler may take away."""
+    from core_kernel.services.common import SYSTEM_POOL_PATHS
+    from core_kernel.versions import CHARTS
+
+    plan = stack_plan(stack)
+    system = dict(plan.config.cloud.node_pools[SYSTEM_POOL].labels)
+    key_of = {chart.name: key for key, chart in CHARTS.items()}
+    placed = 0
+    for name, release in releases(plan).items():
+        key = key_of[release["inputs"]["chart"]]
+        if key == "nvidiaDevicePlugin":
+            continue
+        assert key in SYSTEM_POOL_PATHS, name
+        for path in SYSTEM_POOL_PATHS[key]:
+            assert _dig(release["inputs"]["values"], path).get("nodeSelector") == system, (name, path)
+            placed += 1
+    core = [o for o in plan.kubernetes if o["kind"] in ("Deployment", "Job")
+            and o["metadata"]["labels"].get("app.kubernetes.io/part-of") == "cloud-kernel"]
+    assert {o["metadata"]["name"] for o in core} >= {"opa", "iceberg-catalog-db-bootstrap"}
+    for obj in core:
+        assert obj["spec"]["template"]["spec"]["nodeSelector"] == system, obj["metadata"]["name"]
+    proxy = next(o for o in plan.kubernetes if o["kind"] == "EnvoyProxy")
+    assert proxy["spec"]["provider"]["kubernetes"]["envoyDeployment"]["pod"]["nodeSelector"] == system
+    assert placed >= 20

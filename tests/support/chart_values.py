@@ -154,6 +154,10 @@ PASSTHROUGH: dict[str, tuple[str, ...]] = {
 }
 
 
+# Kubernetes label maps: any key is a label, whatever sample labels the defaults carry.
+LABEL_MAPS = frozenset({"nodeSelector"})
+
+
 def _passthrough(key: str, value: dict[str, Any], default: Any, path: str) -> list[str]:
     known = _kubernetes_fields(*PASSTHROUGH[key]) | set(default if isinstance(default, dict) else {})
     return [f"{path}.{sub}: not a field of Kubernetes {'/'.join(PASSTHROUGH[key])}" for sub in value if sub not in known]
@@ -209,6 +213,8 @@ def _walk(
         default = defaults.get(key)
         if isinstance(value, dict) and key in PASSTHROUGH:
             problems += _passthrough(key, value, default, path)
+        elif isinstance(value, dict) and key in LABEL_MAPS:
+            continue
         elif isinstance(value, dict):
             if in_defaults and not _free_form(default) and not isinstance(default, dict):
                 problems.append(f"{path}: the chart has a {type(default).__name__} here, we set a map")
