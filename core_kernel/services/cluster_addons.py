@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 
 from core_kernel.addons import ADDON_IDENTITIES, ADDON_NAMESPACES, ADDON_SERVICE_ACCOUNTS
+from core_kernel.context import tolerations_for
 from core_kernel.services.common import (
     BuildContext,
     container_security_context,
@@ -17,7 +18,6 @@ from core_kernel.services.common import (
     k8s_opts,
     pod_security_context,
     resources,
-    tolerations,
 )
 
 CLUSTER_CRITICAL = "system-cluster-critical"
@@ -94,7 +94,7 @@ def device_plugin_values(ctx: BuildContext, annotations: Any) -> dict[str, Any]:
     taints = {(t["key"], t.get("value", ""), t["effect"]): t for pool in pools for t in pool.taints}
     return {
         "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}},
-        "tolerations": tolerations([taints[k] for k in sorted(taints)]),
+        "tolerations": tolerations_for([taints[k] for k in sorted(taints)]),
         "podSecurityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
         "securityContext": {
             "allowPrivilegeEscalation": False,

@@ -13,6 +13,7 @@ import pulumi_kubernetes as k8s
 from cloud_kernel.contracts import CloudKernelContract
 from core_kernel import naming
 from core_kernel.addons import SYSTEM_POOL
+from core_kernel.context import tolerations_for
 from core_kernel.scheduling import PRIORITY_CLASSES
 from core_kernel.specs import CoreKernelSpec
 from core_kernel.versions import CHARTS
@@ -100,19 +101,6 @@ def container_security_context(*, read_only_root: bool = True) -> dict[str, Any]
     }
 
 
-def tolerations(taints: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Tolerations matching node-pool taints exactly (`Equal` with a value, `Exists` without)."""
-    result = []
-    for taint in taints:
-        toleration = {"key": taint["key"], "effect": taint["effect"]}
-        if taint.get("value"):
-            toleration.update(operator="Equal", value=taint["value"])
-        else:
-            toleration["operator"] = "Exists"
-        result.append(toleration)
-    return result
-
-
 # Chart key -> the values paths ("" = top level) of every component whose pods the chart lets us place.
 SYSTEM_POOL_PATHS: dict[str, tuple[str, ...]] = {
     "certManager": ("", "webhook", "cainjector", "startupapicheck"),
@@ -156,7 +144,7 @@ def system_placement(contract: CloudKernelContract) -> dict[str, Any]:
     pool = contract.node_pools.get(SYSTEM_POOL)
     if pool is None:
         return {}
-    return {"nodeSelector": dict(sorted(pool.labels.items())), "tolerations": tolerations(pool.taints)}
+    return {"nodeSelector": dict(sorted(pool.labels.items())), "tolerations": tolerations_for(pool.taints)}
 
 
 def resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
