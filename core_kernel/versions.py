@@ -50,11 +50,15 @@ CHARTS: dict[str, Chart] = {
 
 # OPA and its kube-mgmt sidecar run from our own manifests (core_kernel/services/policy.py): the opa-kube-mgmt
 # chart (9.3.0) cannot set a container security context, so Pod Security `restricted` refuses its pods.
-OPA_IMAGE = "docker.io/openpolicyagent/opa:1.15.1"
+# Pinned by digest where a published digest could be checked (kube-mgmt 9.3.0's could not: tag only).
+OPA_IMAGE = "docker.io/openpolicyagent/opa:1.15.1@sha256:c3e940a236811f34a9bdf1b98e1a441db7f1ef81151a0bb4a9706467a11c8cd9"
 KUBE_MGMT_IMAGE = "docker.io/openpolicyagent/kube-mgmt:9.3.0"
-OPA_UID = 1000  # the images' non-root user
+OPA_UID = 65532  # high, non-root; both images are static binaries that write nothing
 OPA_DIAGNOSTIC_PORT = 8282  # /health and /metrics, plain HTTP, outside OPA's API authorization
 
 # Client image of the catalog database bootstrap Job (psql 17 talks to servers 13 to 18).
-POSTGRES_CLIENT_IMAGE = "docker.io/library/postgres:17.6-alpine3.22"
-POSTGRES_CLIENT_UID = 70  # the `postgres` user of the alpine image
+POSTGRES_CLIENT_IMAGE = (
+    "docker.io/library/postgres:17.6-alpine3.22@sha256:ef257d85f76e48da1c64832459b59fcaba1a4dac97bf5d7450c77753542eee94"
+)
+# A high UID outside the image's users (no clash with a host user); psql finds its home through HOME=/tmp.
+POSTGRES_CLIENT_UID = 10070

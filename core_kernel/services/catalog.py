@@ -52,6 +52,10 @@ HOST = "catalog"
 
 # Idempotent: creates the role and database once, re-asserts the password and ownership on every run.
 BOOTSTRAP_SQL = r"""set -eu
+# Passwords come from mounted Secret files, never from the pod's environment.
+PGPASSWORD="$(cat /secrets/admin/password)"
+export PGPASSWORD
+CATALOG_PASSWORD="$(cat /secrets/catalog/password)"
 psql -v ON_ERROR_STOP=1 -v role="$CATALOG_USER" -v pw="$CATALOG_PASSWORD" -v db="$CATALOG_DB" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
 SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'role', :'pw') \gexec
@@ -88,11 +92,16 @@ def secret(name: str, string_data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def secret_volume(name: str, secret_name: str) -> dict[str, Any]:
+    """The `password` key of a Secret as a file readable by the pod's group only."""
+    return {
+        "name": name,
+        "secret": {"secretName": secret_name, "items": [{"key": "password", "path": "password"}], "defaultMode": 0o440},
+    }
+
+
 def bootstrap_job(host: Any, port: Any, admin_username: str, placement: dict[str, Any] | None = None) -> dict[str, Any]:
     """The Job creating the catalog's role and database on the platform Postgres (restricted pod)."""
-
-    def from_secret(name: str, secret_name: str, key: str) -> dict[str, Any]:
-        return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}}
 
     labels = {**LABELS, "app.kubernetes.io/name": BOOTSTRAP_JOB}
     return {
@@ -123,17 +132,24 @@ def bootstrap_job(host: Any, port: Any, admin_username: str, placement: dict[str
                                 {"name": "PGSSLMODE", "value": "require"},
                                 {"name": "PGCONNECT_TIMEOUT", "value": "10"},
                                 {"name": "HOME", "value": "/tmp"},
-                                from_secret("PGPASSWORD", ADMIN_SECRET, "password"),
                                 {"name": "CATALOG_USER", "value": naming.CATALOG_DB_USER},
                                 {"name": "CATALOG_DB", "value": naming.CATALOG_DATABASE},
-                                from_secret("CATALOG_PASSWORD", DB_SECRET, "password"),
                             ],
+                            "imagePullPolicy": "Always",
                             "resources": resources("50m", "64Mi", "500m", "128Mi"),
                             "securityContext": container_security_context(),
-                            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                            "volumeMounts": [
+                                {"name": "tmp", "mountPath": "/tmp"},
+                                {"name": "admin", "mountPath": "/secrets/admin", "readOnly": True},
+                                {"name": "catalog", "mountPath": "/secrets/catalog", "readOnly": True},
+                            ],
                         }
                     ],
-                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}],
+                    "volumes": [
+                        {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}},
+                        secret_volume("admin", ADMIN_SECRET),
+                        secret_volume("catalog", DB_SECRET),
+                    ],
                 },
             },
         },
