@@ -5,7 +5,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STACK  ?= dev-aws
 
-.PHONY: plan test golden schemas clean
+ENGINES := .engines/bin
+KUBECTL := $(ENGINES)/kubectl --kubeconfig .engines/kubeconfig
+SHARED_CRDS ?= ../shared/schemas/crds
+
+.PHONY: plan test golden schemas clean engines cluster cluster-down up preview destroy
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,5 +33,24 @@ schemas: $(STAMP)
 golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/golden
 
+# The real engines (kube-apiserver, etcd, kube-controller-manager, kubectl, pulumi, pulumi-resource-kubernetes),
+# built from the Go modules pinned in tools/engines/*/go.mod into .engines/bin.
+engines:
+	tools/engines/build.sh
+
+# A local control plane on loopback (no kubelet) with .engines/kubeconfig; the CloudNativePG CRDs the local stack
+# needs are installed from ../shared when it is there.
+cluster: engines
+	python3 tools/engines/control_plane.py up
+	if [ -d $(SHARED_CRDS)/cloudnative-pg ]; then $(KUBECTL) apply --server-side -f $(SHARED_CRDS)/cloudnative-pg; fi
+
+cluster-down:
+	python3 tools/engines/control_plane.py down
+
+# A real `pulumi up` / `preview` / `destroy` of STACK (use STACK=local against `make cluster`).
+up preview destroy: $(STAMP) engines
+	$(BIN)/python tools/engines/pulumi_stack.py $@ --stack $(STACK)
+
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+	@echo 'engines are kept: rm -rf .engines to remove them (and the local cluster state)'

@@ -28,6 +28,10 @@ def build(
             from cloud_kernel.aws.backend import AwsCloudKernel
 
             return AwsCloudKernel("cloud", spec, environment=environment, identities=identities, opts=opts).contract
+        case "local":
+            from cloud_kernel.local.backend import LocalCloudKernel
+
+            return LocalCloudKernel("cloud", spec, environment=environment, identities=identities, opts=opts).contract
         case "gcp" | "azure":
             raise BackendUnavailable(
                 f"the {spec.provider} backend is not implemented yet; set cloud-kernel:cloud.provider to aws"

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.alias_generators import to_camel
 
 Environment = Literal["dev", "staging", "prod"]
-Provider = Literal["aws", "gcp", "azure"]
+Provider = Literal["aws", "gcp", "azure", "local"]
 
 # A name that is valid as a suffix of a resource name on every cloud and in Kubernetes: a DNS label.
 CLOUD_NAME_PATTERN = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
@@ -263,11 +263,34 @@ class AwsSpec(Spec):
     performance_insights_retention_days: Literal[7, 31, 93, 186, 372, 731] = 7
 
 
+class LocalSpec(Spec):
+    """`local:` settings of the `local` provider: a Kubernetes cluster that already exists (the test control plane
+    of `make cluster`, kind, k3d, on-prem). It creates no cloud resource: StorageClasses for the volume classes,
+    a CloudNativePG `Cluster` per postgres entry and a MinIO `Tenant` per lakehouse entry. Those operators
+    (their CRDs) must already be installed in the cluster."""
+
+    kubeconfig: str | None = Field(
+        None, description="Path of the kubeconfig file; unset: $KUBECONFIG, else ~/.kube/config (never inlined)."
+    )
+    context: str | None = Field(None, description="kubeconfig context; unset: its current-context.")
+    cluster_name: CloudName = Field("local", description="Names the cluster in the platform context and outputs.")
+    storage_provisioner: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(/[-a-z0-9.]+)?$")] = Field(
+        "rancher.io/local-path", description="Provisioner of the StorageClasses created for the volume classes."
+    )
+    data_namespace: CloudName = Field(
+        "cloud-kernel-data", description="Namespace of the Postgres clusters and object-store tenants."
+    )
+    postgres_image_repository: str = Field(
+        "ghcr.io/cloudnative-pg/postgresql", description="CloudNativePG operand image; the tag is the major version."
+    )
+
+
 class CloudKernelSpec(Spec):
     """`cloud-kernel:cloud`: everything the cloud kernel provisions for one environment."""
 
     provider: Provider
-    region: Annotated[str, Field(pattern=r"^[a-z]+[a-z0-9-]*[0-9]$")]
+    # The `local` provider has no region: it defaults to "local" there and is required everywhere else.
+    region: Annotated[str, Field(pattern=r"^([a-z]+[a-z0-9-]*[0-9]|local)$")]
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     cluster: ClusterSpec = Field(default_factory=ClusterSpec)
     node_pools: dict[CloudName, NodePoolSpec] = Field(min_length=1)
@@ -275,6 +298,27 @@ class CloudKernelSpec(Spec):
     lakehouse: dict[CloudName, LakehouseBucketSpec] = Field(default_factory=dict)
     postgres: dict[CloudName, PostgresSpec] = Field(default_factory=dict)
     aws: AwsSpec = Field(default_factory=AwsSpec)
+    local: LocalSpec = Field(default_factory=LocalSpec)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_region(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("provider") == "local" and "region" not in data:
+            return {**data, "region": "local"}
+        return data
+
+    @model_validator(mode="after")
+    def _local_limits(self) -> CloudKernelSpec:
+        if self.provider != "local":
+            return self
+        if self.lakehouse:
+            raise ValueError(
+                "lakehouse: the local provider provisions no object storage yet (a MinIO Tenant needs the MinIO "
+                "operator's CRD, which this release cannot test against); leave it empty"
+            )
+        if self.volumes.shared_enabled:
+            raise ValueError("volumes: the local provider has no ReadWriteMany storage; drop the `shared` tier")
+        return self
 
 
 IdentityCapability = Literal["load-balancers", "node-autoscaling"]

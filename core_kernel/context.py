@@ -34,6 +34,8 @@ IDENTITY_ANNOTATION_KEYS: dict[str, str] = {
     "aws": "eks.amazonaws.com/role-arn",
     "gcp": "iam.gke.io/gcp-service-account",
     "azure": "azure.workload.identity/client-id",
+    # An existing cluster has no cloud IAM: the service account is the identity; the annotation only records it.
+    "local": "cloud-kernel.io/identity",
 }
 
 
@@ -203,7 +205,7 @@ class PlatformContext(Fact):
 
     schema_version: int = SCHEMA_VERSION
     environment: Literal["dev", "staging", "prod"]
-    cloud: Literal["aws", "gcp", "azure"]
+    cloud: Literal["aws", "gcp", "azure", "local"]
     region: str
     cluster_name: str
     kubernetes_version: str

@@ -40,6 +40,7 @@ LOAD_BALANCER_ANNOTATIONS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     ),
     "gcp": ({"networking.gke.io/load-balancer-type": "Internal"}, {}),
     "azure": ({"service.beta.kubernetes.io/azure-load-balancer-internal": "true"}, {}),
+    "local": ({}, {}),  # whatever load balancer the existing cluster has (MetalLB, k3d's, none)
 }
 
 

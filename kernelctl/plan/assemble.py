@@ -17,6 +17,7 @@ LAYERS = {
     "aws": "cloud_kernel",
     "gcp": "cloud_kernel",
     "azure": "cloud_kernel",
+    "local": "cloud_kernel",
     "cloud": "cloud_kernel",
     "core": "core_kernel",
     "user-space": "user_space",

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import STACKS
+from tests.conftest import PLATFORM_STACKS as STACKS
 
 Obj = dict[str, Any]
 

@@ -31,9 +31,10 @@ def test_no_mandatory_policy_fails(stack_plan, stack: str) -> None:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_stack_exports_the_contract_with_a_secret_kubeconfig(stack_plan, stack: str) -> None:
-    outputs = stack_plan(stack).outputs
+    plan = stack_plan(stack)
+    outputs = plan.outputs
     assert outputs["kubeconfig"] == "[secret]"
-    assert outputs["cloud"] == "aws" and outputs["clusterName"]
+    assert outputs["cloud"] == plan.config.cloud.provider and outputs["clusterName"]
 
 
 def _cli_plan(out: Path, seed: str) -> bytes:

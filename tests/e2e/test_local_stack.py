@@ -1,0 +1,114 @@
+"""A real `pulumi up` of the `local` stack: the Pulumi CLI and the kubernetes provider built by `make engines`,
+a file state backend, the passphrase secrets provider, the local control plane.
+
+up succeeds and creates what the plan says; a second preview shows no change; one manifest changed in the
+GitOps folder gives exactly one update; destroy leaves none of our objects; the state holds no secret in clear.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support.engines import ROOT, SHARED_CRDS, missing_pulumi_engines, pulumi_stack_module
+
+pytestmark = pytest.mark.e2e
+STACK = "local"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, control_plane):
+    """A copy of the project's Pulumi.yaml and local stack file whose GitOps folder is a scratch copy of
+    examples/local (so the test can change a manifest) and whose kubeconfig is the test control plane's."""
+    missing = missing_pulumi_engines()
+    if missing:
+        pytest.skip(f"engines not built ({', '.join(missing)}): run `make engines`")
+    control_plane.install_crds([SHARED_CRDS / "cloudnative-pg"])
+    base = tmp_path_factory.mktemp("local-stack")
+    manifests = base / "gitops"
+    shutil.copytree(ROOT / "examples" / "local", manifests)
+    (base / "stacks").mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", base / "Pulumi.yaml")
+    stack_file = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{STACK}.yaml").read_text())
+    stack_file["config"]["cloud-kernel:userSpace"]["manifests"] = str(manifests)
+    stack_file["config"]["cloud-kernel:cloud"]["local"]["kubeconfig"] = str(control_plane.kubeconfig)
+    (base / "stacks" / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump(stack_file, sort_keys=False))
+    return base
+
+
+def engine(project: Path, command: str, **kwargs):
+    return pulumi_stack_module.run(command, STACK, state_dir=project / "state", pulumi_home=project / "home",
+                                   kubeconfig=None, work_dir=project, quiet=True, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def deployed(project):
+    outcome = engine(project, "up")
+    yield outcome
+    # Whatever the tests did, leave nothing behind in the shared control plane.
+    engine(project, "destroy")
+
+
+def test_up_creates_the_platform(control_plane, deployed):
+    assert deployed["result"] == "succeeded"
+    assert deployed["changes"]["create"] > 0
+    context = control_plane.get_json("configmap", "platform-context", "-n", "cloud-kernel-system")
+    platform = json.loads(context["data"]["context.json"])
+    assert platform["cloud"] == "local"
+    assert sorted(platform["node_pools"]) == ["general", "system"]
+    cluster = control_plane.get_json("clusters.postgresql.cnpg.io", "pg-platform", "-n", "cloud-kernel-data")
+    assert cluster["spec"]["postgresql"]["pg_hba"] == ["hostssl all all all scram-sha-256"]
+    services = control_plane.get_json("services.kernel.cloudkernel.io", "-n", "sandbox")["items"]
+    assert [s["metadata"]["name"] for s in services] == ["echo"]
+
+
+def test_second_preview_shows_no_change(project, deployed):
+    assert engine(project, "preview", expect_no_changes=True)["changes"] == {}
+
+
+def test_one_changed_manifest_is_one_update(project, deployed):
+    path = project / "gitops" / "sandbox" / "resources.yaml"
+    original = path.read_text()
+    path.write_text(original.replace("  replicas: 1\n  stack: container\n  compute: runnable-default\n"
+                                     "  resources:\n    requests: {cpu: 50m",
+                                     "  replicas: 2\n  stack: container\n  compute: runnable-default\n"
+                                     "  resources:\n    requests: {cpu: 50m", 1))
+    assert path.read_text() != original
+    try:
+        assert engine(project, "preview")["changes"] == {"update": 1}
+    finally:
+        path.write_text(original)
+
+
+def test_state_holds_no_secret_in_clear(project, control_plane, deployed):
+    token = yaml.safe_load(control_plane.kubeconfig.read_text())["users"][0]["user"]["token"]
+    states = list((project / "state").rglob("*.json"))
+    assert states
+    for state in states:
+        text = state.read_text()
+        assert token not in text
+        assert str(control_plane.kubeconfig) not in text, "the kubeconfig output (a secret) is in clear"
+    checkpoint = json.loads(next(s for s in states if s.name == f"{STACK}.json").read_text())
+    stack_resource = next(r for r in checkpoint["checkpoint"]["latest"]["resources"] if r["type"] == "pulumi:pulumi:Stack")
+    assert "ciphertext" in stack_resource["outputs"]["kubeconfig"]
+
+
+def test_destroy_leaves_none_of_our_objects(project, control_plane, deployed):
+    outcome = engine(project, "destroy")
+    assert outcome["result"] == "succeeded"
+    crds = [c["metadata"]["name"] for c in control_plane.get_json("crd")["items"]]
+    assert not [name for name in crds if name.endswith(".kernel.cloudkernel.io")]
+    namespaces = control_plane.wait_for(
+        "namespaces to go",
+        lambda: (lambda names: names if not {"sandbox", "cloud-kernel-data", "cloud-kernel-system"} & names else None)(
+            {n["metadata"]["name"] for n in control_plane.get_json("namespaces")["items"]
+             if n["status"].get("phase") != "Terminating"}),
+        timeout=120,
+    )
+    assert "sandbox" not in namespaces
+    classes = control_plane.get_json("storageclass")["items"]
+    assert not [c for c in classes if c["metadata"].get("labels", {}).get("app.kubernetes.io/managed-by") == "cloud-kernel"]
