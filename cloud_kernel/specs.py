@@ -321,7 +321,7 @@ class CloudKernelSpec(Spec):
         return self
 
 
-IdentityCapability = Literal["load-balancers", "node-autoscaling"]
+IdentityCapability = Literal["load-balancers", "node-autoscaling", "dns"]
 
 
 class IdentityRequest(Spec):
@@ -348,5 +348,13 @@ class IdentityRequest(Spec):
     capabilities: list[IdentityCapability] = Field(
         default_factory=list,
         description="Cluster add-on duties, each granted for this cluster's resources only (AWS: load-balancers = "
-        "the AWS Load Balancer Controller, node-autoscaling = the cluster autoscaler on the node groups).",
+        "the AWS Load Balancer Controller, node-autoscaling = the cluster autoscaler on the node groups, dns = "
+        "records in `dnsZone`).",
     )
+    dns_zone: str = Field("", description="The DNS zone the `dns` capability may change (AWS: hosted zone id).")
+
+    @model_validator(mode="after")
+    def _dns_needs_a_zone(self) -> IdentityRequest:
+        if ("dns" in self.capabilities) != bool(self.dns_zone):
+            raise ValueError("the dns capability and dnsZone go together")
+        return self

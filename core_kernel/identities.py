@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from cloud_kernel.specs import IdentityRequest
 from core_kernel import naming
-from core_kernel.addons import ADDON_IDENTITIES, ADDON_NAMESPACES, ADDON_SERVICE_ACCOUNTS, cluster_addons
+from core_kernel.addons import ADDON_IDENTITIES, ADDON_NAMESPACES, ADDON_SERVICE_ACCOUNTS, cluster_addons, dns_zone
 from core_kernel.specs import CoreKernelSpec
 
 EXTERNAL_SECRETS_IDENTITY = "external-secrets"
@@ -41,7 +41,7 @@ def identity_requests(
     `lakehouse_buckets`: the keys of `cloud-kernel:cloud.lakehouse`; the catalog gets read-write on each.
     When omitted, the catalog asks for `{"*": "readwrite"}` (every bucket of the stack).
     """
-    requests: list[IdentityRequest] = addon_identity_requests(cloud) if cloud else []
+    requests: list[IdentityRequest] = addon_identity_requests(cloud, dns_zone(spec)) if cloud else []
     if spec.external_secrets.enabled:
         requests.append(
             IdentityRequest(
@@ -67,10 +67,10 @@ def identity_requests(
     return sorted(requests, key=lambda r: r.name)
 
 
-def addon_identity_requests(cloud: str) -> list[IdentityRequest]:
+def addon_identity_requests(cloud: str, zone: str | None = None) -> list[IdentityRequest]:
     """One identity per cluster add-on of `cloud` that calls the cloud's API, with its capabilities."""
     requests = []
-    for addon in cluster_addons(cloud):
+    for addon in cluster_addons(cloud, dns_zone=zone):
         if addon in ADDON_IDENTITIES:
             name, capabilities = ADDON_IDENTITIES[addon]
             requests.append(
@@ -79,6 +79,7 @@ def addon_identity_requests(cloud: str) -> list[IdentityRequest]:
                     namespace=ADDON_NAMESPACES[addon],
                     service_account=ADDON_SERVICE_ACCOUNTS[addon],
                     capabilities=list(capabilities),
+                    dns_zone=zone if "dns" in capabilities else "",
                 )
             )
     return requests

@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 
 from cloud_kernel.contracts import CloudKernelContract
-from core_kernel.addons import cluster_addons
+from core_kernel.addons import cluster_addons, dns_zone
 from core_kernel.context import PlatformContext
 from core_kernel.namespaces import namespace_object, platform_namespaces
 from core_kernel.network_policies import network_policies
@@ -138,7 +138,7 @@ class CoreKernel(pulumi.ComponentResource):
         super().__init__("cloud-kernel:core:CoreKernel", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.scheduling = Scheduling(f"{name}-scheduling", contract, child)
-        addons = cluster_addons(contract.cloud, [pool.gpu for pool in contract.node_pools.values()])
+        addons = cluster_addons(contract.cloud, [p.gpu for p in contract.node_pools.values()], dns_zone(spec))
         self.namespaces = Namespaces(f"{name}-namespaces", spec, contract, child, addons)
         ctx = BuildContext(
             spec=spec,

@@ -42,6 +42,7 @@ METRICS_PORTS: dict[str, list[int]] = {
     "nodeExporter": [9100],
     "loadBalancerController": [8080],
     "nodeAutoscaler": [8085],
+    "externalDns": [7979],
 }
 # Namespaces whose pods live on the host's side (host network, kubelet sockets): nothing in-cluster to call.
 HOST_LEVEL = frozenset({"nodeExporter", "nvidiaDevicePlugin"})

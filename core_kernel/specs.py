@@ -60,6 +60,11 @@ class GatewaySpec(Spec):
     public: bool = Field(
         False, description="Internet-facing load balancer. Default: internal (reachable from the private network)."
     )
+    dns_zone: Annotated[str, Field(pattern=r"^[A-Za-z0-9][-A-Za-z0-9_./]{0,127}$")] | None = Field(
+        None,
+        description="DNS zone the platform owns for its domain (AWS: the Route 53 hosted zone id): external-dns "
+        "publishes the gateway's route host names there. Unset: no external-dns.",
+    )
     hosts: list[DnsLabel] = Field(
         default_factory=lambda: ["argo", "catalog"],
         description=(

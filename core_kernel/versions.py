@@ -46,6 +46,7 @@ CHARTS: dict[str, Chart] = {
     "nodeAutoscaler": Chart("cluster-autoscaler", "9.59.0", "https://kubernetes.github.io/autoscaler", "1.35.0"),
     "metricsServer": Chart("metrics-server", "3.13.1", "https://kubernetes-sigs.github.io/metrics-server/", "0.8.1"),
     "nvidiaDevicePlugin": Chart("nvidia-device-plugin", "0.20.0", "https://nvidia.github.io/k8s-device-plugin", "0.20.0"),
+    "externalDns": Chart("external-dns", "1.21.1", "https://kubernetes-sigs.github.io/external-dns/", "0.21.0"),
 }
 
 # OPA and its kube-mgmt sidecar run from our own manifests (core_kernel/services/policy.py): the opa-kube-mgmt

@@ -7,7 +7,8 @@ Least privilege, for this cluster only:
   the cluster security group (`kubernetes.io/cluster/<cluster>=owned`) to its NLBs; the cluster autoscaler
   resizes only the Auto Scaling groups EKS tags `k8s.io/cluster-autoscaler/<cluster>=owned` (this cluster's
   managed node groups) and reads their node groups' labels and taints (scale from zero).
-WAF, Shield and ACM are left out: the platform gateway is an NLB that passes TLS through to Envoy.
+external-dns changes the records of the one hosted zone it is given. WAF, Shield and ACM are left out: the
+platform gateway is an NLB that passes TLS through to Envoy.
 """
 
 from __future__ import annotations
@@ -175,8 +176,26 @@ def node_autoscaling_statements(env: AwsEnv) -> list[dict[str, Any]]:
     ]
 
 
+def dns_statements(env: AwsEnv, zone: str) -> list[dict[str, Any]]:
+    """external-dns, limited to the records of one Route 53 hosted zone."""
+    hosted_zone = env.partition.apply(lambda p: f"arn:{p}:route53:::hostedzone/{zone}")
+    return [
+        {
+            "sid": "DnsRecordsOfTheZone",
+            "effect": "Allow",
+            "actions": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:ListTagsForResource"],
+            "resources": [hosted_zone],
+        },
+        {"sid": "DnsChanges", "effect": "Allow", "actions": ["route53:GetChange"],
+         "resources": [env.partition.apply(lambda p: f"arn:{p}:route53:::change/*")]},
+        {"sid": "DnsZonesRead", "effect": "Allow", "actions": ["route53:ListHostedZones", "route53:ListTagsForResources"],
+         "resources": ["*"]},
+    ]
+
+
 CAPABILITIES = {"load-balancers": load_balancer_statements, "node-autoscaling": node_autoscaling_statements}
 
 
-def capability_statements(env: AwsEnv, capabilities: list[str]) -> list[dict[str, Any]]:
-    return [statement for name in sorted(capabilities) for statement in CAPABILITIES[name](env)]
+def capability_statements(env: AwsEnv, capabilities: list[str], dns_zone: str = "") -> list[dict[str, Any]]:
+    statements = [statement for name in sorted(capabilities) if name in CAPABILITIES for statement in CAPABILITIES[name](env)]
+    return statements + (dns_statements(env, dns_zone) if "dns" in capabilities else [])

@@ -181,7 +181,7 @@ def access_statements(
                     ],
                 }
             )
-    return statements + capability_statements(env, list(request.capabilities))
+    return statements + capability_statements(env, list(request.capabilities), request.dns_zone)
 
 
 def secret_prefix(env: AwsEnv, request: IdentityRequest) -> str:

@@ -27,6 +27,7 @@ RELEASES = {
     "nodeAutoscaler": "cluster-autoscaler",
     "metricsServer": "metrics-server",
     "nvidiaDevicePlugin": "nvidia-device-plugin",
+    "externalDns": "external-dns",
 }
 
 
@@ -107,11 +108,32 @@ def device_plugin_values(ctx: BuildContext, annotations: Any) -> dict[str, Any]:
     }
 
 
+def external_dns_values(ctx: BuildContext, annotations: Any) -> dict[str, Any]:
+    """The host names of the routes attached to the platform Gateway, in the one zone of `gateway.dnsZone`."""
+    spec = ctx.spec
+    return {
+        "provider": {"name": "aws"},
+        "sources": ["gateway-httproute"],
+        "domainFilters": [spec.domain],
+        "extraArgs": {"zone-id-filter": spec.gateway.dns_zone},
+        "env": [{"name": "AWS_DEFAULT_REGION", "value": ctx.contract.region}],
+        "policy": "upsert-only",  # never deletes a record it did not write, nor one a route dropped
+        "registry": "txt",
+        "txtOwnerId": ctx.contract.cluster_name,
+        "serviceAccount": _service_account("externalDns", annotations),
+        "podSecurityContext": pod_security_context(65532),
+        "securityContext": container_security_context(),
+        "resources": resources("20m", "64Mi", "200m", "256Mi"),
+        "priorityClassName": CLUSTER_CRITICAL,
+    }
+
+
 VALUES = {
     "loadBalancerController": load_balancer_controller_values,
     "nodeAutoscaler": node_autoscaler_values,
     "metricsServer": metrics_server_values,
     "nvidiaDevicePlugin": device_plugin_values,
+    "externalDns": external_dns_values,
 }
 
 

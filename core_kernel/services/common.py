@@ -120,6 +120,7 @@ SYSTEM_POOL_PATHS: dict[str, tuple[str, ...]] = {
     "loadBalancerController": ("",),
     "nodeAutoscaler": ("",),
     "metricsServer": ("",),
+    "externalDns": ("",),
 }
 
 

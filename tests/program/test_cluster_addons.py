@@ -130,3 +130,16 @@ def test_core_services_stay_on_the_system_pool(stack_plan, stack: str) -> None:
     proxy = next(o for o in plan.kubernetes if o["kind"] == "EnvoyProxy")
     assert proxy["spec"]["provider"]["kubernetes"]["envoyDeployment"]["pod"]["nodeSelector"] == system
     assert placed >= 20
+
+
+def test_external_dns_only_where_a_zone_is_configured_and_only_in_that_zone(stack_plan) -> None:
+    assert "external-dns" not in releases(stack_plan("dev-aws"))
+    plan = stack_plan("prod-aws")
+    zone = plan.config.core.gateway.dns_zone
+    release = releases(plan)["external-dns"]
+    values = release["inputs"]["values"]
+    assert values["domainFilters"] == [plan.config.core.domain] and values["extraArgs"] == {"zone-id-filter": zone}
+    assert values["sources"] == ["gateway-httproute"]
+    _, statements = _role_for(plan, release["inputs"]["namespace"], values["serviceAccount"]["name"])
+    writes = [s for s in statements if "route53:ChangeResourceRecordSets" in s["Action"]]
+    assert len(writes) == 1 and writes[0]["Resource"] == f"arn:aws:route53:::hostedzone/{zone}"

@@ -17,8 +17,10 @@ def releases(plan) -> list[dict]:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_release_matches_its_chart(stack_plan, stack: str) -> None:
-    found = releases(stack_plan(stack))
-    assert found, f"{stack}: no Helm release in the plan"
+    plan = stack_plan(stack)
+    found = releases(plan)
+    # The local stack switches the Helm-based services off (their repositories are out of reach where it runs).
+    assert found or plan.config.cloud.provider == "local", f"{stack}: no Helm release in the plan"
     problems = []
     for release in found:
         inputs = release["inputs"]

@@ -43,3 +43,13 @@ def test_addon_identities_ask_for_their_capability_on_aws_only():
     assert not [r for r in identity_requests(spec, "prod", ["lake"], cloud="gcp") if r.capabilities]
     with pytest.raises(ValidationError):
         IdentityRequest(name="x", namespace="x", service_account="x", capabilities=["administrator"])
+
+
+def test_external_dns_identity_is_bound_to_the_configured_zone():
+    spec = CoreKernelSpec(domain="data.example.com", gateway={"dnsZone": "Z0123456789ABC"})
+    (dns,) = [r for r in identity_requests(spec, "prod", [], cloud="aws") if "dns" in r.capabilities]
+    assert dns.dns_zone == "Z0123456789ABC" and (dns.namespace, dns.service_account) == ("external-dns", "external-dns")
+    assert not [r for r in identity_requests(CoreKernelSpec(domain="data.example.com"), "prod", [], cloud="aws")
+                if "dns" in r.capabilities]
+    with pytest.raises(ValidationError, match="dns capability and dnsZone go together"):
+        IdentityRequest(name="x", namespace="x", service_account="x", capabilities=["dns"])
