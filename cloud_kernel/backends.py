@@ -32,7 +32,11 @@ def build(
             from cloud_kernel.local.backend import LocalCloudKernel
 
             return LocalCloudKernel("cloud", spec, environment=environment, identities=identities, opts=opts).contract
-        case "gcp" | "azure":
+        case "gcp":
+            from cloud_kernel.gcp.backend import GcpCloudKernel
+
+            return GcpCloudKernel("cloud", spec, environment=environment, identities=identities, opts=opts).contract
+        case "azure":
             raise BackendUnavailable(
                 f"the {spec.provider} backend is not implemented yet; set cloud-kernel:cloud.provider to aws"
             )

@@ -51,3 +51,28 @@ def plan_subnets(network: str, zones: int, private_prefix: int, public_prefix: i
         public = ipaddress.ip_network((end - (index + 1) * public_size, public_prefix))
         plan.append(ZoneSubnets(index=index, private=str(private), public=str(public)))
     return plan
+
+
+def plan_ranges(network: str, prefixes: dict[str, int]) -> dict[str, str]:
+    """Disjoint, aligned blocks of `network`, one per named prefix length (GKE: nodes, pods, services and the
+    private-services range of one regional subnet).
+
+    Larger blocks are placed first (ties by name), each at the lowest free address aligned to its size, so
+    the result depends only on the inputs and every block is a valid CIDR."""
+    net = ipaddress.ip_network(network, strict=True)
+    for key, prefix in prefixes.items():
+        if not net.prefixlen < prefix <= net.max_prefixlen:
+            raise CidrPlanError(f"{key}: /{prefix} does not fit inside {network}")
+    needed = sum(2 ** (net.max_prefixlen - p) for p in prefixes.values())
+    if needed > net.num_addresses:
+        sizes = ", ".join(f"{k} /{p}" for k, p in sorted(prefixes.items()))
+        raise CidrPlanError(f"{sizes} need {needed} addresses; {network} has {net.num_addresses}")
+    base = int(net.network_address)
+    offset = 0
+    plan: dict[str, str] = {}
+    for key, prefix in sorted(prefixes.items(), key=lambda item: (item[1], item[0])):
+        size = 2 ** (net.max_prefixlen - prefix)
+        offset = -(-offset // size) * size  # round up to the block's alignment
+        plan[key] = str(ipaddress.ip_network((base + offset, prefix)))
+        offset += size
+    return plan

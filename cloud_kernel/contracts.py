@@ -7,11 +7,16 @@ makes the contract readable through a StackReference if a layer is ever split in
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+
+from cloud_kernel.specs import IdentityRequest, NodePoolSpec, PostgresSpec
+
+SECRET_STORE_IDENTITY = "external-secrets"
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,67 @@ class SecretStore:
 
     provider: dict[str, Any] | pulumi.Output[dict[str, Any]]
     identity: str  # key into CloudKernelContract.identities
+    # Secret names are `/`-separated paths (`cloud-kernel/<env>/...`); a secret manager that does not allow
+    # `/` in names (GCP Secret Manager) stores them with this separator instead.
+    name_separator: str = "/"
+
+
+def require_unique_names(requests: Sequence[IdentityRequest]) -> None:
+    names = [r.name for r in requests]
+    if len(names) != len(set(names)):
+        raise ValueError(f"identity requests must have unique names, got {sorted(names)}")
+
+
+def node_pool_facts(specs: Mapping[str, NodePoolSpec], pools: Mapping[str, Any]) -> dict[str, NodePoolFacts]:
+    """Facts of each backend node pool component (`labels`, `taints`) and its spec, by pool key."""
+    return {
+        key: NodePoolFacts(
+            name=key,
+            machine=spec.machine,
+            labels=dict(pools[key].labels),
+            taints=list(pools[key].taints),
+            gpu=spec.gpu is not None,
+            spot=spec.spot,
+        )
+        for key, spec in sorted(specs.items())
+    }
+
+
+def postgres_facts(specs: Mapping[str, PostgresSpec], databases: Mapping[str, Any]) -> dict[str, PostgresInstance]:
+    """Facts of each backend Postgres component (`host`, `port`, `admin_username`, `admin_secret_ref`)."""
+    return {
+        key: PostgresInstance(
+            host=db.host,
+            port=db.port,
+            engine_version=specs[key].version,
+            admin_username=db.admin_username,
+            admin_secret_ref=db.admin_secret_ref,
+        )
+        for key, db in databases.items()
+    }
+
+
+def identity_facts(identities: Mapping[str, Any]) -> dict[str, WorkloadIdentity]:
+    """Facts of each backend workload-identity component (`request`, `annotations`, `principal`)."""
+    return {
+        key: WorkloadIdentity(
+            namespace=ident.request.namespace,
+            service_account=ident.request.service_account,
+            annotations=ident.annotations,
+            principal=ident.principal,
+        )
+        for key, ident in identities.items()
+    }
+
+
+def secret_store_identity(requests: Sequence[IdentityRequest]) -> IdentityRequest | None:
+    """The identity External Secrets uses: the one named `external-secrets`, else the first (by name) that may
+    read secrets; None when no identity may."""
+    readers = sorted((r for r in requests if r.secrets_read), key=lambda r: r.name)
+    for request in readers:
+        if request.name == SECRET_STORE_IDENTITY:
+            return request
+    return readers[0] if readers else None
 
 
 @dataclass(frozen=True)

@@ -69,17 +69,17 @@ MACHINES: dict[MachineClass, dict[Cloud, tuple[str, ...]]] = {
     },
     "compute-medium": {
         "aws": ("c7i.xlarge", "c6i.xlarge", "c6a.xlarge", "c5.xlarge"),
-        "gcp": ("c2-standard-4",),
+        "gcp": ("c2d-highcpu-4",),
         "azure": ("Standard_F4s_v2",),
     },
     "compute-large": {
         "aws": ("c7i.2xlarge", "c6i.2xlarge", "c6a.2xlarge", "c5.2xlarge"),
-        "gcp": ("c2-standard-8",),
+        "gcp": ("c2d-highcpu-8",),
         "azure": ("Standard_F8s_v2",),
     },
     "compute-xlarge": {
         "aws": ("c7i.4xlarge", "c6i.4xlarge", "c6a.4xlarge", "c5.4xlarge"),
-        "gcp": ("c2-standard-16",),
+        "gcp": ("c2d-highcpu-16",),
         "azure": ("Standard_F16s_v2",),
     },
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 Environment = Literal["dev", "staging", "prod"]
@@ -263,6 +263,44 @@ class AwsSpec(Spec):
     performance_insights_retention_days: Literal[7, 31, 93, 186, 372, 731] = 7
 
 
+GcpReleaseChannel = Literal["RAPID", "REGULAR", "STABLE"]
+
+
+class GcpSpec(Spec):
+    """`gcp:` settings with no cloud-neutral meaning; only the GCP backend reads them.
+
+    `project` is required when `provider` is gcp (the backend names every resource's project explicitly)."""
+
+    project: Annotated[str, Field(pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")] | None = Field(
+        None, description="The Google Cloud project that holds the stack's resources."
+    )
+    deployer_cidrs: list[str] = Field(
+        default_factory=list,
+        description="Networks (a CI runner's subnet, a VPN range) allowed to reach the private GKE control-plane "
+        "endpoint: the cluster's master authorized networks.",
+    )
+    release_channel: GcpReleaseChannel = "REGULAR"
+    maintenance_start: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = Field(
+        "03:00", description="GKE maintenance window start (UTC), four hours on Saturdays and Sundays."
+    )
+    pods_prefix: int = Field(17, ge=12, le=24, description="Prefix length of the pods secondary range.")
+    services_prefix: int = Field(22, ge=16, le=27, description="Prefix length of the services secondary range.")
+    private_services_prefix: int = Field(
+        20, ge=16, le=24, description="Prefix length of the range reserved for private services (Cloud SQL, Filestore)."
+    )
+    key_rotation_days: int = Field(90, ge=1, le=3650, description="Cloud KMS automatic rotation period.")
+    access_log_retention_days: int = Field(365, ge=1, le=3653, description="Storage access logs lifetime.")
+    soft_delete_days: int = Field(7, ge=7, le=90, description="How long deleted lakehouse objects stay recoverable.")
+
+    @field_validator("deployer_cidrs")
+    @classmethod
+    def _deployer_cidrs(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=True)
+            except ValueError as exc:
+                raise ValueError(f"{value!r} is not a CIDR: {exc}") from None
+        return values
 class LocalSpec(Spec):
     """`local:` settings of the `local` provider: a Kubernetes cluster that already exists (the test control plane
     of `make cluster`, kind, k3d, on-prem). It creates no cloud resource: StorageClasses for the volume classes,
@@ -298,7 +336,34 @@ class CloudKernelSpec(Spec):
     lakehouse: dict[CloudName, LakehouseBucketSpec] = Field(default_factory=dict)
     postgres: dict[CloudName, PostgresSpec] = Field(default_factory=dict)
     aws: AwsSpec = Field(default_factory=AwsSpec)
+    gcp: GcpSpec = Field(default_factory=GcpSpec)
     local: LocalSpec = Field(default_factory=LocalSpec)
+
+    # GCP rules: field validators (the provider is validated first), so errors carry their key path.
+    @field_validator("volumes")
+    @classmethod
+    def _gcp_volumes(cls, value: VolumesSpec, info: ValidationInfo) -> VolumesSpec:
+        if info.data.get("provider") == "gcp":
+            for key, volume in value.classes.items():
+                if volume.iops is not None:
+                    raise ValueError(f"classes.{key}.iops: GCP persistent disks scale IOPS with size; remove it")
+        return value
+
+    @field_validator("postgres")
+    @classmethod
+    def _gcp_postgres(cls, value: dict[str, PostgresSpec], info: ValidationInfo) -> dict[str, PostgresSpec]:
+        if info.data.get("provider") == "gcp":
+            for key, db in value.items():
+                if db.engine != "postgres":
+                    raise ValueError(f"{key}.engine: {db.engine} is an AWS engine; Cloud SQL runs postgres")
+        return value
+
+    @field_validator("gcp")
+    @classmethod
+    def _gcp_project(cls, value: GcpSpec, info: ValidationInfo) -> GcpSpec:
+        if info.data.get("provider") == "gcp" and value.project is None:
+            raise ValueError("project is required when provider is gcp")
+        return value
 
     @model_validator(mode="before")
     @classmethod

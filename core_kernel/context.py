@@ -38,6 +38,21 @@ IDENTITY_ANNOTATION_KEYS: dict[str, str] = {
     "local": "cloud-kernel.io/identity",
 }
 
+# Where pods fetch their workload identity's credentials, per cloud, when that is not over HTTPS (which
+# every namespace with a cloud identity may already reach): the GKE metadata server, on Dataplane V2
+# (169.254.169.254:80) and as the node-local endpoint older GKE versions use (169.254.169.252:988).
+WORKLOAD_IDENTITY_ENDPOINTS: dict[str, list[tuple[str, int]]] = {
+    "gcp": [("169.254.169.254/32", 80), ("169.254.169.252/32", 988)],
+}
+
+
+def workload_identity_egress(cloud: str) -> list[dict[str, Any]]:
+    """NetworkPolicy egress rules to the cloud's workload-identity endpoints (none where HTTPS suffices)."""
+    return [
+        {"to": [{"ipBlock": {"cidr": cidr}}], "ports": [{"protocol": "TCP", "port": port}]}
+        for cidr, port in WORKLOAD_IDENTITY_ENDPOINTS.get(cloud, [])
+    ]
+
 
 class Fact(BaseModel):
     """Base of every context model: frozen, strict about keys, snake_case keys in JSON."""
@@ -132,6 +147,11 @@ class SecretStore(Fact):
     name: str
     kind: Literal["ClusterSecretStore"] = "ClusterSecretStore"
     prefix: str = ""  # secret names readable through the store start with this
+    separator: str = "/"  # the cloud's spelling of `/` in secret names (GCP Secret Manager: `_`)
+
+    def key(self, path: str) -> str:
+        """The cloud secret name of `path` (`workspaces/<ws>/...`) under the store's prefix."""
+        return self.prefix + path.replace("/", self.separator)
 
 
 class Certificates(Fact):

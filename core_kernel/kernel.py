@@ -68,7 +68,7 @@ class Namespaces(pulumi.ComponentResource):
                 apply_object(
                     f"{name}-{ns.name}-{policy['metadata']['name']}", policy, k8s_opts(self, contract, [namespace])
                 )
-                for policy in network_policies(ns, spec)
+                for policy in network_policies(ns, spec, contract.cloud)
             ]
             self.namespaces[ns.key] = namespace
             self.ready[ns.key] = [namespace, *policies]
@@ -109,6 +109,7 @@ def _resolve_facts(contract: CloudKernelContract) -> pulumi.Output[ClusterFacts]
             },
             lakehouse={key: values[f"lake/{key}"] for key in contract.lakehouse},
             has_secret_store=contract.secret_store is not None,
+            secret_name_separator=contract.secret_store.name_separator if contract.secret_store else "/",
             identities={
                 key: {
                     "namespace": identity.namespace,

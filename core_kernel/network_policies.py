@@ -8,6 +8,8 @@ Pure functions returning `networking.k8s.io/v1` NetworkPolicy dicts, no Pulumi i
 4. `allow-egress-https`: TCP 443/6443 to any address: the Kubernetes API server (its address is not in the
    cloud contract, so it cannot be narrowed to a CIDR) and the cloud APIs over HTTPS (STS, object store,
    secret manager). Nothing else leaves the namespace unless a rule below says so.
+   Namespaces with a cloud identity also reach the cloud's workload-identity endpoint where it is not
+   HTTPS (`allow-workload-identity`: the GKE metadata server).
 5. `allow-prometheus-scrape`: ingress from the Prometheus pods on the service's metrics ports.
 6. Per service: the API server to admission webhooks, the gateway's proxies to the services they front,
    workspaces to the catalog and OPA, the catalog to Postgres, ...
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core_kernel.context import workload_identity_egress
 from core_kernel.namespaces import GATEWAY_ACCESS_LABEL, PART_OF, PlatformNamespace
 from core_kernel.naming import NAMESPACES
 from core_kernel.specs import CoreKernelSpec
@@ -29,6 +32,8 @@ WORKSPACE_LABELS = {"cloud-kernel.io/workspace": "true"}
 PROXY_LABELS = {"app.kubernetes.io/component": "proxy", "app.kubernetes.io/managed-by": "envoy-gateway"}
 PROMETHEUS_LABELS = {"app.kubernetes.io/name": "prometheus"}
 ANYWHERE = {"ipBlock": {"cidr": "0.0.0.0/0"}}
+# Namespaces whose service has a cloud workload identity (core_kernel.identities).
+IDENTITY_NAMESPACES = {"externalSecrets", "catalog"}
 
 # Service key -> ports Prometheus scrapes.
 METRICS_PORTS: dict[str, list[int]] = {
@@ -103,7 +108,7 @@ def allow_dns(namespace: str) -> dict[str, Any]:
     )
 
 
-def _common(ns: PlatformNamespace, spec: CoreKernelSpec) -> list[dict[str, Any]]:
+def _common(ns: PlatformNamespace, spec: CoreKernelSpec, cloud: str) -> list[dict[str, Any]]:
     name = ns.name
     policies = [default_deny(name), allow_dns(name)]
     if ns.key in HOST_LEVEL:
@@ -112,6 +117,8 @@ def _common(ns: PlatformNamespace, spec: CoreKernelSpec) -> list[dict[str, Any]]
         _policy("allow-same-namespace", name, ingress=[{"from": [{"podSelector": {}}]}], egress=[{"to": [{"podSelector": {}}]}])
     )
     policies.append(_policy("allow-egress-https", name, egress=[{"to": [ANYWHERE], "ports": _ports(443, 6443)}]))
+    if ns.key in IDENTITY_NAMESPACES and workload_identity_egress(cloud):
+        policies.append(_policy("allow-workload-identity", name, egress=workload_identity_egress(cloud)))
     return policies
 
 
@@ -240,6 +247,6 @@ def _addon_rules(ns: PlatformNamespace) -> list[dict[str, Any]]:
     return []
 
 
-def network_policies(ns: PlatformNamespace, spec: CoreKernelSpec) -> list[dict[str, Any]]:
+def network_policies(ns: PlatformNamespace, spec: CoreKernelSpec, cloud: str = "") -> list[dict[str, Any]]:
     """Every NetworkPolicy of one platform namespace; the first is always `default-deny`."""
-    return _common(ns, spec) + _scrape(ns, spec) + _service_rules(ns, spec) + _addon_rules(ns)
+    return _common(ns, spec, cloud) + _scrape(ns, spec) + _service_rules(ns, spec) + _addon_rules(ns)

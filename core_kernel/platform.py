@@ -51,6 +51,7 @@ class ClusterFacts:
     lakehouse: Mapping[str, str]  # bucket key -> URI
     has_secret_store: bool = True
     identities: Mapping[str, Mapping[str, str]] = ()  # name -> namespace, service_account, principal
+    secret_name_separator: str = "/"  # how the cloud secret manager spells the `/` of secret paths
 
 
 def build_context(spec: CoreKernelSpec, environment: str, facts: ClusterFacts) -> PlatformContext:
@@ -112,7 +113,11 @@ def build_context(spec: CoreKernelSpec, environment: str, facts: ClusterFacts) -
         )
         if spec.catalog.enabled
         else None,
-        secret_store=SecretStore(name=naming.SECRET_STORE_NAME, prefix=naming.secrets_prefix(environment))
+        secret_store=SecretStore(
+            name=naming.SECRET_STORE_NAME,
+            prefix=naming.secrets_prefix(environment).replace("/", facts.secret_name_separator),
+            separator=facts.secret_name_separator,
+        )
         if spec.external_secrets.enabled and facts.has_secret_store
         else None,
         monitoring=Monitoring(

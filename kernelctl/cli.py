@@ -20,8 +20,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split
 config_app = typer.Typer(no_args_is_help=True, help="Validate stack configs and generate their JSON Schema.")
 app.add_typer(config_app, name="config")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, emoji=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 
 STACKS_DIR = Path("stacks")
 

@@ -10,9 +10,17 @@ from typing import Any
 from infra.config import KEYS, StackConfig
 
 
+def _region_optional_for_local(cloud: dict[str, Any]) -> None:
+    """`region` is required except with `provider: local` (the model fills in "local" before validating)."""
+    cloud["required"] = [key for key in cloud.get("required", []) if key != "region"]
+    cloud["if"] = {"properties": {"provider": {"const": "local"}}, "required": ["provider"]}
+    cloud["else"] = {"required": ["region"]}
+
+
 def stack_config_schema() -> dict[str, Any]:
     model = StackConfig.model_json_schema(by_alias=True, mode="validation")
     definitions = model.pop("$defs", {})
+    _region_optional_for_local(definitions["CloudKernelSpec"])
     properties = {KEYS[name]: schema for name, schema in model["properties"].items()}
     required = [KEYS[name] for name in model.get("required", [])]
     config = {

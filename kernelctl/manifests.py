@@ -17,6 +17,20 @@ def manifest_path(obj: dict[str, Any]) -> Path:
     return Path(folder) / f"{obj.get('kind', 'Object').lower()}.{group}-{metadata.get('name', 'unnamed')}.yaml"
 
 
+HEAD_KEYS = ("apiVersion", "kind", "metadata")
+
+
+def canonical(value: Any, top: bool = True) -> Any:
+    """Mappings with sorted keys (apiVersion, kind and metadata first at the top), so a file's bytes never
+    depend on the order in which the program or the runtime built the object."""
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda k: (HEAD_KEYS.index(k) if top and k in HEAD_KEYS else len(HEAD_KEYS), str(k)))
+        return {k: canonical(value[k], top=False) for k in keys}
+    if isinstance(value, list):
+        return [canonical(item, top=False) for item in value]
+    return value
+
+
 def write_manifests(objects: list[dict[str, Any]], folder: Path) -> list[Path]:
     """Write every object; two objects with one path are an error, never a silent overwrite."""
     written: list[Path] = []
@@ -28,6 +42,6 @@ def write_manifests(objects: list[dict[str, Any]], folder: Path) -> list[Path]:
         seen.add(relative)
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dump_yaml(obj), encoding="utf-8")
+        path.write_text(dump_yaml(canonical(obj)), encoding="utf-8")
         written.append(path)
     return written

@@ -30,7 +30,13 @@ EKS_CLUSTER = "aws:eks/cluster:Cluster"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 KMS_KEY = "aws:kms/key:Key"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-STATEFUL = (BUCKET, RDS_INSTANCE, RDS_CLUSTER, EKS_CLUSTER, KMS_KEY, "aws:efs/fileSystem:FileSystem")
+GCS_BUCKET = "gcp:storage/bucket:Bucket"
+CLOUD_SQL = "gcp:sql/databaseInstance:DatabaseInstance"
+GKE_CLUSTER = "gcp:container/cluster:Cluster"
+GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
+CLOUD_KMS_KEY = "gcp:kms/cryptoKey:CryptoKey"
+STATEFUL = (BUCKET, RDS_INSTANCE, RDS_CLUSTER, EKS_CLUSTER, KMS_KEY, "aws:efs/fileSystem:FileSystem",
+            GCS_BUCKET, CLOUD_SQL, GKE_CLUSTER, CLOUD_KMS_KEY)
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
@@ -211,6 +217,90 @@ def log_group_encrypted(resources: list[Resource], environment: str) -> Iterator
             yield group["urn"], "log group keeps its events forever (no retentionInDays)"
 
 
+# ----- GCP: GCS, Cloud SQL, GKE, Cloud KMS ---------------------------------------------------------------------
+def gcs_private(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    for bucket in _of(resources, GCS_BUCKET):
+        inputs = _inputs(bucket)
+        if inputs.get("publicAccessPrevention") != "enforced":
+            yield bucket["urn"], "public access prevention is not enforced"
+        if not _truthy(inputs.get("uniformBucketLevelAccess")):
+            yield bucket["urn"], "uniform bucket-level access is off (object ACLs can grant access)"
+
+
+def gcs_encrypted_cmek(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    for bucket in _of(resources, GCS_BUCKET):
+        if not (_inputs(bucket).get("encryption") or {}).get("defaultKmsKeyName"):
+            yield bucket["urn"], "bucket has no customer-managed default key (encryption.defaultKmsKeyName)"
+
+
+def cloudsql_private_tls_cmek(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    for db in _of(resources, CLOUD_SQL):
+        inputs = _inputs(db)
+        ip = (inputs.get("settings") or {}).get("ipConfiguration") or {}
+        if ip.get("ipv4Enabled") is not False:
+            yield db["urn"], "the instance has a public IPv4 address (ipConfiguration.ipv4Enabled)"
+        if ip.get("authorizedNetworks"):
+            yield db["urn"], "authorized networks open the instance to addresses outside the VPC"
+        if ip.get("sslMode") not in ("ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"):
+            yield db["urn"], f"connections without TLS are accepted (sslMode {ip.get('sslMode')})"
+        if not inputs.get("encryptionKeyName"):
+            yield db["urn"], "storage is not encrypted with a customer-managed key (encryptionKeyName)"
+
+
+def cloudsql_deletion_protection_in_prod(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    for db in _of(resources, CLOUD_SQL):
+        inputs = _inputs(db)
+        if not _truthy(inputs.get("deletionProtection")) or not _truthy((inputs.get("settings") or {}).get("deletionProtectionEnabled")):
+            yield db["urn"], "production instance without deletion protection (Pulumi's and the API's)"
+
+
+def gke_private_cluster(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    for cluster in _of(resources, GKE_CLUSTER):
+        inputs = _inputs(cluster)
+        private = inputs.get("privateClusterConfig") or {}
+        cidrs = [b.get("cidrBlock") for b in (inputs.get("masterAuthorizedNetworksConfig") or {}).get("cidrBlocks") or []]
+        if not _truthy(private.get("enablePrivateNodes")):
+            yield cluster["urn"], "nodes have public IP addresses (enablePrivateNodes is off)"
+        if not _truthy(private.get("enablePrivateEndpoint")):
+            if environment == "prod":
+                yield cluster["urn"], "public control-plane endpoint in production"
+            elif not cidrs or "0.0.0.0/0" in cidrs:
+                yield cluster["urn"], "public control-plane endpoint open to the internet (no authorized networks)"
+
+
+def gke_workload_identity(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    for cluster in _of(resources, GKE_CLUSTER):
+        inputs = _inputs(cluster)
+        if not (inputs.get("workloadIdentityConfig") or {}).get("workloadPool"):
+            yield cluster["urn"], "Workload Identity is off (no workload pool)"
+        encryption = inputs.get("databaseEncryption") or {}
+        if encryption.get("state") != "ENCRYPTED" or not encryption.get("keyName"):
+            yield cluster["urn"], "Kubernetes Secrets are not encrypted with a customer-managed key"
+    for pool in _of(resources, GKE_NODE_POOL):
+        mode = ((_inputs(pool).get("nodeConfig") or {}).get("workloadMetadataConfig") or {}).get("mode")
+        if mode != "GKE_METADATA":
+            yield pool["urn"], f"pods can reach the node's metadata and credentials (workloadMetadataConfig.mode {mode})"
+
+
+def gke_hardened_nodes(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    for pool in _of(resources, GKE_NODE_POOL):
+        config = _inputs(pool).get("nodeConfig") or {}
+        shielded = config.get("shieldedInstanceConfig") or {}
+        if not (_truthy(shielded.get("enableSecureBoot")) and _truthy(shielded.get("enableIntegrityMonitoring"))):
+            yield pool["urn"], "nodes without secure boot and integrity monitoring"
+        if not config.get("bootDiskKmsKey"):
+            yield pool["urn"], "boot disks are not encrypted with a customer-managed key"
+        account = str(config.get("serviceAccount") or "default")
+        if account == "default" or account.endswith("-compute@developer.gserviceaccount.com"):
+            yield pool["urn"], "nodes run as the Compute Engine default service account"
+
+
+def cloud_kms_rotation(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    for key in _of(resources, CLOUD_KMS_KEY):
+        if _inputs(key).get("purpose", "ENCRYPT_DECRYPT") == "ENCRYPT_DECRYPT" and not _inputs(key).get("rotationPeriod"):
+            yield key["urn"], "key rotation is off (no rotationPeriod)"
+
+
 def stateful_protected_in_prod(resources: list[Resource], environment: str) -> Iterator[Finding]:
     for resource in _of(resources, *STATEFUL):
         if not resource.get("protect"):
@@ -234,6 +324,19 @@ RULES: tuple[Rule, ...] = (
     Rule("launch-template-encrypted-volumes", "mandatory", "Node volumes use a customer KMS key.", launch_template_encrypted_volumes),
     Rule("kms-rotation", "mandatory", "Symmetric customer keys rotate.", kms_rotation),
     Rule("log-group-encrypted", "advisory", "Log groups are KMS-encrypted and have a retention.", log_group_encrypted),
+    Rule("gcs-private", "mandatory", "Buckets enforce public access prevention and uniform access.", gcs_private),
+    Rule("gcs-encrypted-cmek", "mandatory", "Buckets default to a customer-managed key.", gcs_encrypted_cmek),
+    Rule("cloudsql-private-tls-cmek", "mandatory", "Cloud SQL: private IP only, TLS only, customer-managed key.",
+         cloudsql_private_tls_cmek),
+    Rule("cloudsql-deletion-protection-in-prod", "mandatory", "Production Cloud SQL instances have deletion protection.",
+         cloudsql_deletion_protection_in_prod, production_only=True),
+    Rule("gke-private-cluster", "mandatory", "Private nodes; a private endpoint in prod, allow-listed elsewhere.",
+         gke_private_cluster),
+    Rule("gke-workload-identity", "mandatory", "Workload Identity, the GKE metadata server and CMEK-encrypted Secrets.",
+         gke_workload_identity),
+    Rule("gke-hardened-nodes", "mandatory", "Shielded nodes with CMEK boot disks and their own service account.",
+         gke_hardened_nodes),
+    Rule("cloud-kms-rotation", "mandatory", "Cloud KMS keys rotate.", cloud_kms_rotation),
     Rule("stateful-protected-in-prod", "mandatory", "Production clusters, databases, buckets and keys are protected.",
          stateful_protected_in_prod, production_only=True),
 )

@@ -25,24 +25,14 @@ from cloud_kernel.aws.volumes import Volumes
 from cloud_kernel.contracts import (
     CloudKernelContract,
     LakehouseBucket as LakehouseFacts,
-    NodePoolFacts,
-    PostgresInstance,
     SecretStore,
-    WorkloadIdentity as IdentityFacts,
+    identity_facts,
+    node_pool_facts,
+    postgres_facts,
+    require_unique_names,
+    secret_store_identity,
 )
 from cloud_kernel.specs import CloudKernelSpec, IdentityRequest
-
-SECRET_STORE_IDENTITY = "external-secrets"
-
-
-def secret_store_identity(requests: Sequence[IdentityRequest]) -> IdentityRequest | None:
-    """The identity External Secrets uses: the one named `external-secrets`, else the first (by name) that may
-    read secrets; None when no identity may."""
-    readers = sorted((r for r in requests if r.secrets_read), key=lambda r: r.name)
-    for request in readers:
-        if request.name == SECRET_STORE_IDENTITY:
-            return request
-    return readers[0] if readers else None
 
 
 class AwsCloudKernel(pulumi.ComponentResource):
@@ -58,9 +48,7 @@ class AwsCloudKernel(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("cloud-kernel:aws:CloudKernel", name, None, opts)
-        names = [r.name for r in identities]
-        if len(names) != len(set(names)):
-            raise ValueError(f"identity requests must have unique names, got {sorted(names)}")
+        require_unique_names(identities)
         project, stack = pulumi.get_project(), pulumi.get_stack()
         tags = default_tags(project, stack, environment)
         provider = aws_provider(f"{name}-aws", spec.region, tags, self)
@@ -192,39 +180,12 @@ class AwsCloudKernel(pulumi.ComponentResource):
             storage_classes=dict(volumes.storage_classes),
             default_storage_class=volumes.default_class,
             shared_storage_class=volumes.shared_class,
-            node_pools={
-                key: NodePoolFacts(
-                    name=key,
-                    machine=pool_spec.machine,
-                    labels=dict(pools[key].labels),
-                    taints=list(pools[key].taints),
-                    gpu=pool_spec.gpu is not None,
-                    spot=pool_spec.spot,
-                )
-                for key, pool_spec in sorted(spec.node_pools.items())
-            },
+            node_pools=node_pool_facts(spec.node_pools, pools),
             lakehouse={
                 key: LakehouseFacts(name=bucket.name, uri=bucket.uri, region=spec.region) for key, bucket in buckets.items()
             },
-            postgres={
-                key: PostgresInstance(
-                    host=db.host,
-                    port=db.port,
-                    engine_version=spec.postgres[key].version,
-                    admin_username=db.admin_username,
-                    admin_secret_ref=db.admin_secret_arn,
-                )
-                for key, db in databases.items()
-            },
-            identities={
-                key: IdentityFacts(
-                    namespace=ident.request.namespace,
-                    service_account=ident.request.service_account,
-                    annotations=ident.annotations,
-                    principal=ident.arn,
-                )
-                for key, ident in workload_identities.items()
-            },
+            postgres=postgres_facts(spec.postgres, databases),
+            identities=identity_facts(workload_identities),
             secret_store=(
                 SecretStore(
                     provider={

@@ -231,6 +231,6 @@ class WorkloadIdentity(pulumi.ComponentResource):
             )
             or None,
         )
-        self.arn = self.role.arn
+        self.arn = self.principal = self.role.arn
         self.annotations = self.role.arn.apply(lambda arn: {ROLE_ANNOTATION: arn})
         self.register_outputs({"roleArn": self.role.arn})

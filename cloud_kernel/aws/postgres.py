@@ -249,4 +249,5 @@ class Postgres(pulumi.ComponentResource):
             self.admin_secret_arn = self.cluster.master_user_secrets.apply(lambda s: s[0].secret_arn if s else "")
             self.resources = [self.cluster, *self.instances]
         self.admin_username = ADMIN_USERNAME
+        self.admin_secret_ref = self.admin_secret_arn
         self.register_outputs({"host": self.host, "port": self.port, "adminSecretArn": self.admin_secret_arn})

@@ -21,11 +21,11 @@ import pulumi_kubernetes as k8s
 from cloud_kernel.aws.cluster import Cluster, addon_version, managed_addon
 from cloud_kernel.aws.identity import irsa_role
 from cloud_kernel.aws.providers import AwsEnv
+from cloud_kernel.kubernetes import storage_classes
 from cloud_kernel.specs import AwsSpec, VolumeClassSpec, VolumesSpec
 
 EBS_PROVISIONER = "ebs.csi.aws.com"
 EFS_PROVISIONER = "efs.csi.aws.com"
-DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 IO2_DEFAULT_IOPS_PER_GB = 50  # io2: 100 to 256,000 IOPS, at most 1,000 per GiB
 
 
@@ -189,30 +189,16 @@ class Volumes(pulumi.ComponentResource):
             self.addons.append(self.efs_csi)
             file_system_id = self.file_system.id
 
-        self.storage_classes: dict[str, str] = {}
-        self.shared_class: str | None = None
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=kubernetes, depends_on=self.addons)
-        for key, class_spec in sorted(spec.classes.items()):
-            parameters = pulumi.Output.all(volumes_key_arn, file_system_id).apply(
-                lambda values, s=class_spec: storage_class_parameters(s, volumes_key_arn=values[0], file_system_id=values[1])
-            )
-            k8s.storage.v1.StorageClass(
-                f"{name}-{key}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=key,
-                    annotations={DEFAULT_CLASS_ANNOTATION: "true" if class_spec.default else "false"},
-                    labels={"app.kubernetes.io/managed-by": "cloud-kernel"},
-                ),
-                provisioner=EFS_PROVISIONER if class_spec.tier == "shared" else EBS_PROVISIONER,
-                parameters=parameters,
-                reclaim_policy=class_spec.reclaim_policy,
-                volume_binding_mode="WaitForFirstConsumer",
-                # EBS volumes grow online; EFS is elastic and its driver cannot expand, so a resize would hang.
-                allow_volume_expansion=class_spec.tier != "shared",
-                opts=k8s_opts,
-            )
-            self.storage_classes[key] = key
-            if class_spec.tier == "shared" and self.shared_class is None:
-                self.shared_class = key
-        self.default_class = next(key for key, s in spec.classes.items() if s.default)
+        classes = storage_classes(
+            name,
+            spec,
+            provisioner=lambda s: EFS_PROVISIONER if s.tier == "shared" else EBS_PROVISIONER,
+            parameters=lambda s: pulumi.Output.all(volumes_key_arn, file_system_id).apply(
+                lambda values: storage_class_parameters(s, volumes_key_arn=values[0], file_system_id=values[1])
+            ),
+            # EBS volumes grow online; EFS is elastic and its driver cannot expand, so a resize would hang.
+            expandable=lambda s: s.tier != "shared",
+            opts=pulumi.ResourceOptions(parent=self, provider=kubernetes, depends_on=self.addons),
+        )
+        self.storage_classes, self.default_class, self.shared_class = classes.names, classes.default, classes.shared
         self.register_outputs({"storageClasses": self.storage_classes})

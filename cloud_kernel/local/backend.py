@@ -9,11 +9,13 @@ the service accounts themselves: there is no cloud IAM to bind them to.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from cloud_kernel.contracts import CloudKernelContract, NodePoolFacts, PostgresInstance, WorkloadIdentity
+from cloud_kernel.contracts import (CloudKernelContract, NodePoolFacts, WorkloadIdentity, node_pool_facts,
+                                    postgres_facts)
 from cloud_kernel.local.postgres import Postgres
 from cloud_kernel.local.providers import kubernetes_provider, labels
 from cloud_kernel.local.volumes import Volumes
@@ -30,19 +32,14 @@ def data_namespace(name: str, local: LocalSpec, opts: pulumi.ResourceOptions) ->
     )
 
 
-def node_pool_facts(spec: CloudKernelSpec) -> dict[str, NodePoolFacts]:
+def declared_pools(spec: CloudKernelSpec) -> dict[str, NodePoolFacts]:
     """The pools as the config declares them: the labels and taints their nodes already carry."""
-    return {
-        key: NodePoolFacts(
-            name=key,
-            machine=pool.machine,
-            labels=dict(pool.labels),
-            taints=[{"key": t.key, "value": t.value, "effect": t.effect} for t in pool.taints],
-            gpu=pool.gpu is not None,
-            spot=pool.spot,
-        )
-        for key, pool in sorted(spec.node_pools.items())
+    pools = {
+        key: SimpleNamespace(labels=dict(pool.labels),
+                             taints=[{"key": t.key, "value": t.value, "effect": t.effect} for t in pool.taints])
+        for key, pool in spec.node_pools.items()
     }
+    return node_pool_facts(spec.node_pools, pools)
 
 
 def service_account_identity(request: IdentityRequest) -> WorkloadIdentity:
@@ -95,13 +92,9 @@ class LocalCloudKernel(pulumi.ComponentResource):
             storage_classes=dict(volumes.storage_classes),
             default_storage_class=volumes.default_class,
             shared_storage_class=volumes.shared_class,
-            node_pools=node_pool_facts(spec),
+            node_pools=declared_pools(spec),
             lakehouse={},
-            postgres={
-                key: PostgresInstance(host=db.host, port=db.port, engine_version=spec.postgres[key].version,
-                                      admin_username=db.admin_username, admin_secret_ref=db.admin_secret_ref)
-                for key, db in databases.items()
-            },
+            postgres=postgres_facts(spec.postgres, databases),
             identities={r.name: service_account_identity(r) for r in sorted(identities, key=lambda r: r.name)},
             secret_store=None,
             cluster_ready=[volumes],

@@ -49,6 +49,12 @@ DB_SECRET = "iceberg-catalog-db"
 ENCRYPTION_SECRET = "iceberg-catalog-encryption"
 BOOTSTRAP_JOB = "iceberg-catalog-db-bootstrap"
 HOST = "catalog"
+# Lakekeeper uses its own workload identity for the platform buckets only when told to, per cloud (the
+# compiler's `*-system-identity` storage credentials, user_space/compiler/lakehouse.py).
+SYSTEM_CREDENTIALS: dict[str, dict[str, str]] = {
+    "aws": {"LAKEKEEPER__ENABLE_AWS_SYSTEM_CREDENTIALS": "true"},
+    "gcp": {"LAKEKEEPER__ENABLE_GCP_SYSTEM_CREDENTIALS": "true"},
+}
 
 # Idempotent: creates the role and database once, re-asserts the password and ownership on every run.
 BOOTSTRAP_SQL = r"""set -eu
@@ -157,7 +163,7 @@ def bootstrap_job(host: Any, port: Any, admin_username: str, placement: dict[str
 
 
 def values(
-    replicas: int, prod: bool, host: Any, port: Any, annotations: Any, base_uri: str
+    replicas: int, prod: bool, host: Any, port: Any, annotations: Any, base_uri: str, cloud: str = ""
 ) -> dict[str, Any]:
     return {
         "fullnameOverride": naming.CATALOG_RELEASE,
@@ -175,6 +181,7 @@ def values(
                 "ICEBERG_REST__BASE_URI": base_uri,
                 "LAKEKEEPER__PG_SSL_MODE": "require",
                 "LAKEKEEPER__METRICS_PORT": "9000",
+                **SYSTEM_CREDENTIALS.get(cloud, {}),
             },
             "dbMigrations": {"resources": resources("50m", "128Mi", "500m", "512Mi")},
             "initContainers": {"checkDb": {"resources": resources("10m", "32Mi", "100m", "64Mi")}},
@@ -256,6 +263,7 @@ class Catalog(pulumi.ComponentResource):
                 database.port,
                 ctx.identity_annotations(CATALOG_IDENTITY),
                 base_uri,
+                ctx.contract.cloud,
             ),
             k8s_opts(self, ctx.contract, [*ready, self.bootstrap, key_secret]),
             placement=ctx.placement,

@@ -18,8 +18,7 @@ from kernelctl.plan.recorder import RecordingMonitor
 from kernelctl.plan.runner import execute
 from kernelctl.plan.simulated import SimulatedCloud
 from kernelctl.plan.simulated.context import SimContext
-
-PROJECT = "cloud-kernel"
+from tests.support.kernel_run import PROJECT, KernelRun
 ADMIN = "arn:aws:iam::123456789012:role/platform-admins"
 
 DEV = {
@@ -63,7 +62,9 @@ IDENTITIES = [
 ]
 
 
-class Run:
+class Run(KernelRun):
+    cloud = "aws"
+
     def __init__(self, spec: dict, environment: str, stack: str):
         self.spec = CloudKernelSpec.model_validate(spec)
         captured = {}
@@ -78,29 +79,8 @@ class Run:
             pulumi.export("identityAnnotations", {k: v.annotations for k, v in contract.identities.items()})
             pulumi.export("adminUsers", {k: v.admin_username for k, v in contract.postgres.items()})
 
-        cloud = SimulatedCloud(SimContext(project=PROJECT, stack=stack, region=self.spec.region))
-        monitor = RecordingMonitor(cloud)
-        execute(program, project=PROJECT, stack=stack, monitor=monitor)
-        assert cloud.warnings() == []
-        assert monitor.duplicates == []
+        self.record(program, stack=stack, region=self.spec.region)
         self.contract = captured["contract"]
-        self.regs = monitor.registrations
-        self.outputs = monitor.stack_outputs
-
-    def one(self, type_: str, name: str):
-        found = [r for r in self.regs.values() if r.type == type_ and r.name == name]
-        assert len(found) == 1, (type_, name, [r.name for r in self.regs.values() if r.type == type_])
-        return found[0]
-
-    def all(self, type_: str):
-        return sorted((r for r in self.regs.values() if r.type == type_), key=lambda r: r.name)
-
-    def component(self, type_: str, name: str):
-        return self.one(f"cloud-kernel:aws:{type_}", name)
-
-    def children(self, type_: str, name: str) -> Counter:
-        urn = self.component(type_, name).urn
-        return Counter(r.type for r in self.regs.values() if r.parent == urn)
 
     def child(self, parent_type: str, parent: str, type_: str, name: str):
         reg = self.one(type_, name)

@@ -1,4 +1,4 @@
-"""Every Kubernetes object of the AWS plans, applied for real to the local control plane.
+"""Every Kubernetes object of the AWS and GCP plans, applied for real to the local control plane.
 
 The API server is the judge: schema (built-in kinds and the official CRDs from ../shared), admission (Pod
 Security "restricted" on the namespaces that ask for it, NamespaceLifecycle, ServiceAccount, quotas), and then
@@ -19,7 +19,7 @@ from tests.support.engines import ROOT, SHARED_CRDS, running_control_plane
 
 pytestmark = pytest.mark.e2e
 
-STACKS = ["dev-aws", "prod-aws"]
+STACKS = ["dev-aws", "prod-aws", "dev-gcp", "prod-gcp"]
 USER_CRDS = ROOT / "user_space" / "crds"
 REDACTED = "[secret]"
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}

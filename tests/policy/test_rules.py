@@ -38,6 +38,29 @@ def good_plan() -> list[dict]:
         }),
         r(rules.KMS_KEY, "key", {"enableKeyRotation": True}),
         r(rules.LOG_GROUP, "lg", {"kmsKeyId": KEY, "retentionInDays": 30}),
+        *good_gcp_plan(),
+    ]
+
+
+GCP_KEY = "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k"
+
+
+def good_gcp_plan() -> list[dict]:
+    return [
+        r(rules.GCS_BUCKET, "gcs", {"publicAccessPrevention": "enforced", "uniformBucketLevelAccess": True,
+                                    "encryption": {"defaultKmsKeyName": GCP_KEY}}),
+        r(rules.CLOUD_SQL, "sql", {"encryptionKeyName": GCP_KEY, "deletionProtection": True, "settings": {
+            "deletionProtectionEnabled": True, "ipConfiguration": {"ipv4Enabled": False, "sslMode": "ENCRYPTED_ONLY"}}}),
+        r(rules.GKE_CLUSTER, "gke", {
+            "privateClusterConfig": {"enablePrivateNodes": True, "enablePrivateEndpoint": True},
+            "workloadIdentityConfig": {"workloadPool": "p.svc.id.goog"},
+            "databaseEncryption": {"state": "ENCRYPTED", "keyName": GCP_KEY},
+        }),
+        r(rules.GKE_NODE_POOL, "pool", {"nodeConfig": {
+            "workloadMetadataConfig": {"mode": "GKE_METADATA"}, "bootDiskKmsKey": GCP_KEY,
+            "serviceAccount": "gke-general@p.iam.gserviceaccount.com",
+            "shieldedInstanceConfig": {"enableSecureBoot": True, "enableIntegrityMonitoring": True}}}),
+        r(rules.CLOUD_KMS_KEY, "ckey", {"purpose": "ENCRYPT_DECRYPT", "rotationPeriod": "7776000s"}),
     ]
 
 
@@ -74,6 +97,25 @@ FAILURES = [
     ("kms-rotation", "key", lambda x: x["inputs"].update(enableKeyRotation=False), "dev", "urn:key"),
     ("log-group-encrypted", "lg", lambda x: x["inputs"].pop("kmsKeyId"), "dev", "urn:lg"),
     ("stateful-protected-in-prod", "db", lambda x: x.update(protect=False), "prod", "urn:db"),
+    ("stateful-protected-in-prod", "gcs", lambda x: x.update(protect=False), "prod", "urn:gcs"),
+    ("gcs-private", "gcs", lambda x: x["inputs"].update(publicAccessPrevention="inherited"), "dev", "urn:gcs"),
+    ("gcs-private", "gcs", lambda x: x["inputs"].update(uniformBucketLevelAccess=False), "dev", "urn:gcs"),
+    ("gcs-encrypted-cmek", "gcs", lambda x: x["inputs"].pop("encryption"), "dev", "urn:gcs"),
+    ("cloudsql-private-tls-cmek", "sql", lambda x: x["inputs"]["settings"]["ipConfiguration"].update(ipv4Enabled=True), "dev", "urn:sql"),
+    ("cloudsql-private-tls-cmek", "sql", lambda x: x["inputs"]["settings"]["ipConfiguration"].update(sslMode="ALLOW_UNENCRYPTED_AND_ENCRYPTED"), "dev", "urn:sql"),
+    ("cloudsql-private-tls-cmek", "sql", lambda x: x["inputs"]["settings"]["ipConfiguration"].update(authorizedNetworks=[{"value": "0.0.0.0/0"}]), "dev", "urn:sql"),
+    ("cloudsql-private-tls-cmek", "sql", lambda x: x["inputs"].pop("encryptionKeyName"), "dev", "urn:sql"),
+    ("cloudsql-deletion-protection-in-prod", "sql", lambda x: x["inputs"]["settings"].update(deletionProtectionEnabled=False), "prod", "urn:sql"),
+    ("gke-private-cluster", "gke", lambda x: x["inputs"]["privateClusterConfig"].update(enablePrivateEndpoint=False), "prod", "urn:gke"),
+    ("gke-private-cluster", "gke", lambda x: x["inputs"]["privateClusterConfig"].update(enablePrivateEndpoint=False), "dev", "urn:gke"),
+    ("gke-private-cluster", "gke", lambda x: x["inputs"]["privateClusterConfig"].update(enablePrivateNodes=False), "dev", "urn:gke"),
+    ("gke-workload-identity", "gke", lambda x: x["inputs"].pop("workloadIdentityConfig"), "dev", "urn:gke"),
+    ("gke-workload-identity", "gke", lambda x: x["inputs"]["databaseEncryption"].update(state="DECRYPTED"), "dev", "urn:gke"),
+    ("gke-workload-identity", "pool", lambda x: x["inputs"]["nodeConfig"]["workloadMetadataConfig"].update(mode="GCE_METADATA"), "dev", "urn:pool"),
+    ("gke-hardened-nodes", "pool", lambda x: x["inputs"]["nodeConfig"]["shieldedInstanceConfig"].update(enableSecureBoot=False), "dev", "urn:pool"),
+    ("gke-hardened-nodes", "pool", lambda x: x["inputs"]["nodeConfig"].pop("bootDiskKmsKey"), "dev", "urn:pool"),
+    ("gke-hardened-nodes", "pool", lambda x: x["inputs"]["nodeConfig"].update(serviceAccount="123-compute@developer.gserviceaccount.com"), "dev", "urn:pool"),
+    ("cloud-kms-rotation", "ckey", lambda x: x["inputs"].pop("rotationPeriod"), "dev", "urn:ckey"),
 ]
 
 
@@ -95,6 +137,11 @@ def test_production_only_rules_do_not_fire_elsewhere() -> None:
     assert rules.evaluate(plan, "dev") == []
     public_dev = mutate("eks", lambda x: x["inputs"]["vpcConfig"].update(endpointPublicAccess=True, publicAccessCidrs=["203.0.113.0/24"]))
     assert rules.evaluate(public_dev, "dev") == []
+    gke_dev = mutate("gke", lambda x: (x["inputs"]["privateClusterConfig"].update(enablePrivateEndpoint=False),
+                                       x["inputs"].update(masterAuthorizedNetworksConfig={"cidrBlocks": [{"cidrBlock": "203.0.113.0/24"}]})))
+    assert rules.evaluate(gke_dev, "dev") == []
+    sql = mutate("sql", lambda x: (x["inputs"].update(deletionProtection=False), x.update(protect=False)))
+    assert rules.evaluate(sql, "dev") == []
 
 
 def test_asymmetric_keys_are_exempt_from_rotation() -> None:

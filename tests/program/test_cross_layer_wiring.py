@@ -772,6 +772,33 @@ def identity_problems(objects: list[Obj], releases: list[Obj], resources: list[O
     return problems
 
 
+GCP_SA_ANNOTATION = "iam.gke.io/gcp-service-account"
+
+
+def gcp_identity_problems(objects: list[Obj], releases: list[Obj], resources: list[Obj]) -> list[str]:
+    """GKE Workload Identity: a service account annotated with a Google service account names one the plan
+    creates, and that account lets exactly this Kubernetes service account impersonate it."""
+    accounts = {f"{r['inputs']['accountId']}@{r['inputs']['project']}.iam.gserviceaccount.com": r
+                for r in resources if r["type"] == "gcp:serviceaccount/account:Account"}
+    trusted: dict[str, set[str]] = {}
+    for b in resources:
+        if b["type"] == "gcp:serviceaccount/iAMMember:IAMMember" and b["inputs"].get("role") == "roles/iam.workloadIdentityUser":
+            email = str(b["inputs"].get("serviceAccountId", "")).rsplit("/", 1)[-1]
+            trusted.setdefault(email, set()).add(re.sub(r"^serviceAccount:[^\[]*", "", b["inputs"]["member"]))
+    problems = []
+    for sa in list(kinds(objects, "ServiceAccount")) + list(chart_service_accounts(releases).values()):
+        email = (sa["metadata"].get("annotations") or {}).get(GCP_SA_ANNOTATION)
+        if email is None:
+            continue
+        ns, name = sa["metadata"]["namespace"], sa["metadata"]["name"]
+        what = f"ServiceAccount {ns}/{name}" + (f" (created by the {sa['chart']} chart)" if "chart" in sa else "")
+        if email not in accounts:
+            problems.append(f"{what}: {GCP_SA_ANNOTATION} {email} names no Google service account in the plan")
+        elif trusted.get(email, set()) != {f"[{ns}/{name}]"}:
+            problems.append(f"{what}: {email} trusts {sorted(trusted.get(email, set()))}, not exactly [{ns}/{name}]")
+    return problems
+
+
 # ----- the tests over every stack ----------------------------------------------------------------------------
 
 
@@ -852,7 +879,11 @@ def test_annotated_service_accounts_name_a_role_that_trusts_exactly_them(stack_p
     plan = stack_plan(stack)
     objects, releases = _context(plan)
     problems = identity_problems(objects, releases, plan.resources, plan.outputs)
+    problems += gcp_identity_problems(objects, releases, plan.resources)
     assert problems == [], _fail(problems)
+    annotated = [sa for sa in list(kinds(objects, "ServiceAccount")) + list(chart_service_accounts(releases).values())
+                 if set(sa["metadata"].get("annotations") or {}) & {ROLE_ARN_ANNOTATION, GCP_SA_ANNOTATION}]
+    assert len(annotated) >= 3, "the catalog, External Secrets and each workspace runner have a cloud identity"
 
 
 # ----- 8. Lakehouse warehouses -> the cloud kernel's buckets ---------------------------------------------
@@ -874,7 +905,7 @@ def lakehouse_problems(objects: list[Obj], bucket_names: set[str]) -> list[str]:
         where = f"{ref(cm)}: warehouse {request.get('warehouse-name')!r} is on bucket {bucket!r}, which is not a lakehouse bucket of this stack ({sorted(bucket_names)})"
         if not credential:
             problems.append(f"{where}, and has no storage credential")
-        elif credential.get("credential-type") == "aws-system-identity":
+        elif str(credential.get("credential-type", "")).endswith("-system-identity"):
             problems.append(f"{where}, yet it uses the catalog's identity, which may only reach the stack's buckets")
     return problems
 
@@ -1037,6 +1068,21 @@ def test_broken_identity_is_reported(dev) -> None:
                in p for p in problems), problems
     assert any("retail/dataos-runner: IAM role cloud-identity-ws-retail-role trusts "
                "['system:serviceaccount:retail:default']" in p for p in problems), problems
+
+
+def test_broken_gcp_identity_is_reported(stack_plan) -> None:
+    plan = stack_plan("dev-gcp")
+    objects, releases = copy.deepcopy(plan.kubernetes), copy.deepcopy(releases_of(plan.resources))
+    resources = copy.deepcopy(plan.resources)
+    runner = _one(objects, "ServiceAccount", "analytics", "dataos-runner")
+    runner["metadata"]["annotations"][GCP_SA_ANNOTATION] = "unknown@cloud-kernel-dev.iam.gserviceaccount.com"
+    binding = next(r for r in resources if r["type"] == "gcp:serviceaccount/iAMMember:IAMMember"
+                   and r["name"] == "cloud-identity-ws-retail-workload-identity")
+    binding["inputs"]["member"] = binding["inputs"]["member"].replace("[retail/dataos-runner]", "[retail/default]")
+    problems = gcp_identity_problems(objects, releases, resources)
+    assert any("analytics/dataos-runner: iam.gke.io/gcp-service-account unknown@cloud-kernel-dev" in p for p in problems), problems
+    assert any("retail/dataos-runner:" in p and "trusts ['[retail/default]']" in p for p in problems), problems
+    assert gcp_identity_problems(copy.deepcopy(plan.kubernetes), releases, plan.resources) == []
 
 
 def test_broken_lakehouse_bucket_is_reported(dev) -> None:

@@ -147,7 +147,7 @@ def platform_database(idx: Index, res: Res) -> tuple[str, Any]:
 def _owner_external_secret(idx: Index, res: Res, namespace: str, instance: Any) -> dict[str, Any]:
     store = require(idx.context.secret_store, res, "External Secrets (database credentials)")
     database, owner = pg_database_name(res.workspace, res.name), pg_owner_name(res.workspace, res.name)
-    key = f"{store.prefix}workspaces/{res.workspace}/databases/{res.name}"
+    key = store.key(f"workspaces/{res.workspace}/databases/{res.name}")
     uri = (f"postgresql://{owner}:{{{{ .password | urlquery }}}}@{instance.host}:{instance.port}/{database}"
            "?sslmode=require")
     return obj("external-secrets.io/v1", "ExternalSecret",

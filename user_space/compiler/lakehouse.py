@@ -25,15 +25,27 @@ def lakehouse_depot_name(res: Res) -> str:
     return storage.get("depotName") or f"{res.name}0{res.workspace}0storage".replace("-", "")
 
 
+# Storage type of a platform bucket, by the scheme of its URI in the platform context.
+URI_STORAGE_TYPES = {"s3": "s3", "gs": "gcs", "abfss": "abfss"}
+# The catalog's own cloud identity as a Lakekeeper storage credential, per cloud (platform buckets only).
+SYSTEM_IDENTITY_CREDENTIALS: dict[str, dict[str, str]] = {
+    "aws": {"type": "s3", "credential-type": "aws-system-identity"},
+    "gcp": {"type": "gcs", "credential-type": "gcp-system-identity"},
+}
+
+
 def _bucket(idx: Index, res: Res) -> tuple[str, dict[str, Any]]:
     """The storage block; a bucket named after a key of `cloud-kernel:cloud.lakehouse` (e.g. `lake`) means that
-    platform bucket in whatever stack compiles it, so one GitOps folder serves every environment."""
+    platform bucket in whatever stack compiles it, on that stack's object store (an `s3` block names a GCS
+    bucket on GCP), so one GitOps folder serves every environment and cloud."""
     storage = ((res.block.get("iceberg") or {}).get("storage") or {})
     stype = str(storage.get("type", "s3")).lower()
     block = dict(storage.get(stype) or {})
     platform_uri = idx.context.lakehouse.get(str(block.get("bucket", "")))
     if platform_uri is not None:
-        block["bucket"] = platform_uri.split("://", 1)[-1].split("/")[0]
+        scheme, _, rest = platform_uri.partition("://")
+        block["bucket"] = rest.split("/")[0]
+        stype = URI_STORAGE_TYPES.get(scheme, stype)
     return stype, block
 
 
@@ -85,12 +97,9 @@ def compile_lakehouse(idx: Index, res: Res) -> list[dict[str, Any]]:
     platform_buckets = {uri.split("://", 1)[-1].split("/")[0] for uri in catalog.warehouses.values()}
     body: dict[str, Any] = {"warehouse-name": warehouse_name(res), "storage-profile": profile,
                             "delete-profile": {"type": "hard"}}
-    if profile.get("bucket") in platform_buckets:
-        body["storage-credential"] = {"type": "s3", "credential-type": "aws-system-identity",
-                                      "external-id": None} if idx.context.cloud == "aws" else None
-        body["storage-credential"] = {k: v for k, v in (body["storage-credential"] or {}).items() if v is not None} or None
-    if not body.get("storage-credential"):
-        body.pop("storage-credential", None)
+    credential = SYSTEM_IDENTITY_CREDENTIALS.get(idx.context.cloud)
+    if profile.get("bucket") in platform_buckets and credential is not None and credential["type"] == profile["type"]:
+        body["storage-credential"] = dict(credential)
     management = catalog.endpoint.rsplit("/catalog", 1)[0] + "/management/v1/warehouse"
     payload = json.dumps(body, sort_keys=True)
     base = dns_name(res.name, "warehouse", limit=50)

@@ -48,7 +48,7 @@ def secret_objects(idx: Index, res: Res, name: str, namespace: str) -> list[dict
             "refreshInterval": "1h",
             "secretStoreRef": {"kind": store.kind, "name": store.name},
             "target": target,
-            "data": [{"secretKey": k, "remoteRef": {"key": store.prefix + v.split("#")[0],
+            "data": [{"secretKey": k, "remoteRef": {"key": store.key(v.split("#")[0]),
                                                     **({"property": v.split("#", 1)[1]} if "#" in v else {})}}
                      for k, v in sorted(refs.items())],
         })]

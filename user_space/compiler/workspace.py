@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core_kernel.context import PlatformContext
+from core_kernel.context import PlatformContext, workload_identity_egress
 from user_space.compiler.common import INSTANCE_WORKSPACE, LABEL_PREFIX, MANAGED_BY, Unsupported, label_value
 from user_space.compiler.index import Index
 
@@ -132,4 +132,8 @@ def network_policies(ctx: PlatformContext, workspace: str, needs: set[str]) -> l
         # Object storage (the lakehouse buckets) and the Kubernetes API (Argo executor, Spark driver): HTTPS.
         out.append(policy("allow-https-egress", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
             "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]}]}))
+        if workload_identity_egress(ctx.cloud):
+            # The runner's cloud credentials come from the cloud's workload-identity endpoint (GKE metadata).
+            out.append(policy("allow-workload-identity", {"podSelector": {}, "policyTypes": ["Egress"],
+                                                           "egress": workload_identity_egress(ctx.cloud)}))
     return out

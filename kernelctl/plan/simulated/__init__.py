@@ -13,11 +13,11 @@ from typing import Any
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from kernelctl.plan.recorder import unwrap
-from kernelctl.plan.simulated import aws, common, kubernetes
+from kernelctl.plan.simulated import aws, common, gcp, kubernetes
 from kernelctl.plan.simulated.context import CallHandler, ResourceHandler, SimContext
 
-RESOURCES: dict[str, ResourceHandler] = {**common.RESOURCES, **aws.RESOURCES}
-CALLS: dict[str, CallHandler] = {**aws.CALLS}
+RESOURCES: dict[str, ResourceHandler] = {**common.RESOURCES, **aws.RESOURCES, **gcp.RESOURCES}
+CALLS: dict[str, CallHandler] = {**aws.CALLS, **gcp.CALLS}
 
 
 class SimulatedCloud(Mocks):

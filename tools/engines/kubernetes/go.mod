@@ -1,6 +1,6 @@
 // The local Kubernetes control plane's binaries, built from the published k8s.io/kubernetes module.
 // k8s.io/kubernetes replaces its staging modules with local paths; a consumer must replace each with its
-// published v0.<minor>.<patch>. Keep K8S_VERSION in tools/engines/versions.env equal to the version below.
+// published v0.<minor>.<patch>. tests/unit/test_engine_pins.py keeps the minor equal to the stacks' cluster.version.
 module cloudkernel.dev/engines/kubernetes
 
 go 1.24.0
