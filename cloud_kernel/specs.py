@@ -12,8 +12,16 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
+
+from cloud_kernel.limits import (
+    covers_whole_internet,
+    label_key_problems,
+    label_value_problems,
+    network_problems,
+    window_minutes,
+)
 
 Environment = Literal["dev", "staging", "prod"]
 Provider = Literal["aws", "gcp", "azure", "local"]
@@ -21,6 +29,34 @@ Provider = Literal["aws", "gcp", "azure", "local"]
 # A name that is valid as a suffix of a resource name on every cloud and in Kubernetes: a DNS label.
 CLOUD_NAME_PATTERN = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
 CloudName = Annotated[str, Field(pattern=CLOUD_NAME_PATTERN, min_length=1, max_length=24)]
+
+
+def checked(check):
+    """An AfterValidator from a function returning problems: the first problems become the error message."""
+
+    def validate(value):
+        problems = check(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    return AfterValidator(validate)
+
+
+def unique_items(values: list) -> list:
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"listed more than once: {', '.join(repeated)}")
+    return values
+
+
+def _window(value: str) -> str:
+    window_minutes(value)  # raises ValueError with the reason
+    return value
+
+
+LabelKey = Annotated[str, checked(label_key_problems)]
+LabelValue = Annotated[str, checked(label_value_problems)]
 
 
 class Spec(BaseModel):
@@ -62,7 +98,7 @@ class NetworkSpec(Spec):
     )
     private_subnet_prefix: int = Field(19, ge=16, le=28, description="Prefix length of each private subnet.")
     public_subnet_prefix: int = Field(24, ge=16, le=28, description="Prefix length of each public subnet.")
-    interface_endpoints: list[Annotated[str, Field(pattern=r"^[a-z0-9.-]+$")]] = Field(
+    interface_endpoints: Annotated[list[Annotated[str, Field(pattern=r"^[a-z0-9.-]+$")]], AfterValidator(unique_items)] = Field(
         default_factory=list, description="Private endpoints for cloud APIs (AWS: ecr.api, sts, ...)."
     )
     flow_log_retention_days: int = Field(90, ge=1, le=3653)
@@ -74,10 +110,9 @@ class NetworkSpec(Spec):
             net = ipaddress.ip_network(value, strict=True)
         except ValueError as exc:
             raise ValueError(f"not a network CIDR: {exc}") from None
-        if net.version != 4 or not net.is_private:
-            raise ValueError("must be a private IPv4 range (RFC 1918)")
-        if net.prefixlen > 24 or net.prefixlen < 8:
-            raise ValueError("prefix length must be between /8 and /24")
+        problems = network_problems(str(net))
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @model_validator(mode="after")
@@ -99,14 +134,23 @@ class ClusterSpec(Spec):
 
     version: Annotated[str, Field(pattern=r"^1\.\d{2}$")] = "1.35"
     public_endpoint: bool = Field(False, description="Expose the API server publicly (never in prod).")
-    public_access_cidrs: list[str] = Field(default_factory=list, description="Allow-list when public.")
+    public_access_cidrs: Annotated[list[str], AfterValidator(unique_items)] = Field(
+        default_factory=list, description="Allow-list when public."
+    )
+    public_access_widest_prefix: int = Field(
+        16,
+        ge=1,
+        le=32,
+        description="The allow-list may cover at most as many addresses as one IPv4 /N: wider is refused in prod "
+        "and warned about elsewhere. Whatever this says, an allow-list covering the whole internet is refused.",
+    )
     private_access_cidrs: list[str] = Field(
         default_factory=list,
         description="Networks allowed to reach the private API endpoint on 443 (a CI runner's subnet, a VPN): "
         "the deployer of a private cluster runs from one of them.",
     )
     log_retention_days: int = Field(90, ge=1, le=3653)
-    admins: list[str] = Field(
+    admins: Annotated[list[str], AfterValidator(unique_items)] = Field(
         default_factory=list, description="Principals (AWS: IAM role ARNs) granted cluster-admin access."
     )
 
@@ -115,11 +159,14 @@ class ClusterSpec(Spec):
     def _cidrs(cls, values: list[str]) -> list[str]:
         for value in values:
             try:
-                net = ipaddress.ip_network(value, strict=True)
+                ipaddress.ip_network(value, strict=True)
             except ValueError as exc:
                 raise ValueError(f"{value!r} is not a CIDR: {exc}") from None
-            if net.prefixlen == 0:
-                raise ValueError("0.0.0.0/0 is not an allow-list; name the networks that may reach the API")
+        if covers_whole_internet(values):
+            raise ValueError(
+                f"{', '.join(values)} together cover the whole internet: this is not an allow-list; name the networks "
+                "that may reach the API"
+            )
         return values
 
     @model_validator(mode="after")
@@ -130,8 +177,8 @@ class ClusterSpec(Spec):
 
 
 class Taint(Spec):
-    key: Annotated[str, Field(pattern=r"^([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")]
-    value: Annotated[str, Field(max_length=63)] = ""
+    key: LabelKey
+    value: LabelValue = ""
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
 
 
@@ -150,9 +197,7 @@ class NodePoolSpec(Spec):
     desired_size: int | None = Field(None, ge=0, description="Initial size only; the autoscaler owns it after.")
     spot: bool = False
     disk_size_gb: int = Field(100, ge=20, le=16384)
-    labels: dict[Annotated[str, Field(pattern=r"^([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")], str] = (
-        Field(default_factory=dict)
-    )
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
     taints: list[Taint] = Field(default_factory=list)
     max_unavailable_percent: int = Field(33, ge=1, le=100, description="Share of nodes replaced at once.")
 
@@ -162,6 +207,10 @@ class NodePoolSpec(Spec):
             raise ValueError(f"minSize ({self.min_size}) is greater than maxSize ({self.max_size})")
         if self.desired_size is not None and not self.min_size <= self.desired_size <= self.max_size:
             raise ValueError(f"desiredSize ({self.desired_size}) is outside [{self.min_size}, {self.max_size}]")
+        pairs = [(t.key, t.effect) for t in self.taints]
+        repeated = sorted({f"{k}:{e}" for k, e in pairs if pairs.count((k, e)) > 1})
+        if repeated:
+            raise ValueError(f"taints must be unique by key and effect; repeated: {', '.join(repeated)}")
         return self
 
 
@@ -231,10 +280,14 @@ class PostgresSpec(Spec):
     high_availability: bool = False
     backup_retention_days: int = Field(7, ge=7, le=35)
     deletion_protection: bool = True
-    backup_window: Annotated[str, Field(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")] = "02:00-03:00"
-    maintenance_window: Annotated[str, Field(pattern=r"^(mon|tue|wed|thu|fri|sat|sun):\d{2}:\d{2}-(mon|tue|wed|thu|fri|sat|sun):\d{2}:\d{2}$")] = (
-        "sun:03:30-sun:04:30"
+    backup_window: Annotated[str, Field(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$"), AfterValidator(_window)] = Field(
+        "02:00-03:00", description="Daily backup window, UTC: hh:mm-hh:mm."
     )
+    maintenance_window: Annotated[
+        str,
+        Field(pattern=r"^(mon|tue|wed|thu|fri|sat|sun):\d{2}:\d{2}-(mon|tue|wed|thu|fri|sat|sun):\d{2}:\d{2}$"),
+        AfterValidator(_window),
+    ] = Field("sun:03:30-sun:04:30", description="Weekly maintenance window, UTC: ddd:hh:mm-ddd:hh:mm.")
 
     @model_validator(mode="after")
     def _storage(self) -> PostgresSpec:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from cloud_kernel.specs import CloudName, Spec
+from cloud_kernel.limits import ACME_MAX_NAMES, dns_name_problems
+from cloud_kernel.specs import CloudName, Spec, checked, unique_items
 
 DOMAIN_PATTERN = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$"
 DnsLabel = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)]
@@ -65,7 +66,7 @@ class GatewaySpec(Spec):
         description="DNS zone the platform owns for its domain (AWS: the Route 53 hosted zone id): external-dns "
         "publishes the gateway's route host names there. Unset: no external-dns.",
     )
-    hosts: list[DnsLabel] = Field(
+    hosts: Annotated[list[DnsLabel], AfterValidator(unique_items)] = Field(
         default_factory=lambda: ["argo", "catalog"],
         description=(
             "Sub-domains named on the certificate when the issuer is ACME (HTTP-01 cannot issue wildcards); "
@@ -121,7 +122,7 @@ class PolicySpec(Spec):
 class CoreKernelSpec(Spec):
     """Settings of the core kernel for one environment."""
 
-    domain: Annotated[str, Field(pattern=DOMAIN_PATTERN)] = Field(
+    domain: Annotated[str, Field(pattern=DOMAIN_PATTERN), checked(dns_name_problems)] = Field(
         description="Platform DNS domain; the gateway serves *.<domain>."
     )
     cert_manager: CertManagerSpec = Field(default_factory=CertManagerSpec)
@@ -154,6 +155,27 @@ class CoreKernelSpec(Spec):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def certificate_names(self) -> list[str]:
+        """DNS names of the gateway certificate: ACME (HTTP-01 cannot issue wildcards) names each exposed host,
+        the private CA issues `*.<domain>`."""
+        if self.cert_manager.cluster_issuer.acme is not None:
+            return [self.domain] + [f"{host}.{self.domain}" for host in self.gateway.hosts]
+        return [self.domain, f"*.{self.domain}"]
+
+    def certificate_problems(self) -> list[tuple[str, str]]:
+        """(key path, reason) for certificate names no DNS or CA accepts: too long, or too many for ACME."""
+        if not (self.gateway.enabled and self.cert_manager.enabled):
+            return []
+        names = self.certificate_names()
+        path = "gateway.hosts" if self.cert_manager.cluster_issuer.acme is not None else "domain"
+        problems = [(path, f"certificate name {n[:60]!r}: {'; '.join(dns_name_problems(n))}") for n in names if dns_name_problems(n)]
+        if len(names) > ACME_MAX_NAMES and self.cert_manager.cluster_issuer.acme is not None:
+            problems.append(
+                (path, f"{len(names)} certificate names (the domain and each host); an ACME CA signs at most "
+                 f"{ACME_MAX_NAMES} (https://letsencrypt.org/docs/rate-limits/)")
+            )
+        return problems
 
     def enabled_services(self) -> list[str]:
         """Keys (as in `core_kernel.naming.NAMESPACES`) of the services switched on, in install order."""

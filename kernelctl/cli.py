@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from infra.config import ConfigError, StackConfig, load_stack_file
+from infra.config import ConfigError, StackConfig, load_stack_file, read_stack
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.splitlines()[0])
 config_app = typer.Typer(no_args_is_help=True, help="Validate stack configs and generate their JSON Schema.")
@@ -76,7 +76,10 @@ def config_validate(
         if (file is None) == (stack is None):
             raise Fail("give either a stack file or --stack NAME", code=2)
         path = file if file is not None else stack_file(stack)
-        load_stack_file(path)
+        document = read_stack(path)
+        config = document.parse(stack)
+        for line in document.warnings(config):
+            err.print(line, markup=False, highlight=False)
         out.print(f"{path}: OK", markup=False, highlight=False)
 
     run_guarded(debug, body)
@@ -117,6 +120,8 @@ def plan(
             print_summary(result, out, out_dir)
         if result.failed_mandatory_policies:
             raise Fail(f"{len(result.failed_mandatory_policies)} mandatory policy violation(s)", code=1)
+        if duplicated := [w for w in result.warnings if w.startswith("duplicate URN")]:
+            raise Fail(f"{len(duplicated)} duplicate URN(s): the engine would refuse the program", code=1)
 
     run_guarded(debug, body)
 

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from cloud_kernel.limits import covers_whole_internet, widest_allowed
+
 Level = Literal["mandatory", "advisory"]
 Resource = dict[str, Any]
 Finding = tuple[str, str]  # (urn, message)
@@ -170,8 +172,22 @@ def eks_private_endpoint(resources: list[Resource], environment: str) -> Iterato
             cidrs = vpc.get("publicAccessCidrs") or []
             if environment == "prod":
                 yield cluster["urn"], "public API endpoint in production"
-            elif not cidrs or "0.0.0.0/0" in cidrs:
-                yield cluster["urn"], "public API endpoint open to the internet (no CIDR allow-list)"
+            elif not cidrs or covers_whole_internet(cidrs):
+                # Judged by what the allow-list covers, not its text: 0.0.0.0/1 + 128.0.0.0/1 is 0.0.0.0/0.
+                yield cluster["urn"], f"public API endpoint open to the whole internet (allow-list: {cidrs or 'none'})"
+
+
+PUBLIC_ACCESS_WIDEST_PREFIX = 16  # the config's default `cluster.publicAccessWidestPrefix`
+
+
+def eks_public_access_narrow(resources: list[Resource], environment: str) -> Iterator[Finding]:
+    for cluster in _of(resources, EKS_CLUSTER):
+        vpc = _inputs(cluster).get("vpcConfig") or {}
+        cidrs = vpc.get("publicAccessCidrs") or []
+        if _truthy(vpc.get("endpointPublicAccess")) and cidrs and not covers_whole_internet(cidrs):
+            too_wide = widest_allowed(cidrs, PUBLIC_ACCESS_WIDEST_PREFIX)
+            if too_wide:
+                yield cluster["urn"], f"the public API endpoint's allow-list {too_wide}"
 
 
 def launch_template_imdsv2(resources: list[Resource], environment: str) -> Iterator[Finding]:
@@ -264,8 +280,8 @@ def gke_private_cluster(resources: list[Resource], environment: str) -> Iterator
         if not _truthy(private.get("enablePrivateEndpoint")):
             if environment == "prod":
                 yield cluster["urn"], "public control-plane endpoint in production"
-            elif not cidrs or "0.0.0.0/0" in cidrs:
-                yield cluster["urn"], "public control-plane endpoint open to the internet (no authorized networks)"
+            elif not cidrs or covers_whole_internet(cidrs):
+                yield cluster["urn"], f"public control-plane endpoint open to the whole internet (authorized networks: {cidrs or 'none'})"
 
 
 def gke_workload_identity(resources: list[Resource], environment: str) -> Iterator[Finding]:
@@ -318,6 +334,8 @@ RULES: tuple[Rule, ...] = (
          rds_deletion_protection_in_prod, production_only=True),
     Rule("eks-private-endpoint-in-prod", "mandatory", "The API server is private; public only outside prod, allow-listed.",
          eks_private_endpoint),
+    Rule("eks-public-access-narrow", "advisory", "A public API allow-list covers no more than one /16.",
+         eks_public_access_narrow),
     Rule("launch-template-imdsv2", "mandatory", "Nodes require IMDSv2.", launch_template_imdsv2),
     Rule("launch-template-imds-hop-limit", "advisory", "IMDS hop limit 1 keeps pods away from node credentials.",
          launch_template_hop_limit),

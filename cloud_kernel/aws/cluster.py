@@ -17,58 +17,20 @@ created after the node pools. The storage drivers live with the storage classes 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
 
+from cloud_kernel.aws import names
+from cloud_kernel.aws.names import DEPLOYER_ADMIN, principal_key
 from cloud_kernel.aws.identity import irsa_role
+from cloud_kernel.aws.limits import ADDON_VERSIONS
 from cloud_kernel.aws.providers import AwsEnv
 from cloud_kernel.specs import AwsSpec, ClusterSpec
 
 # EKS managed add-on versions per Kubernetes minor. Pinned: an add-on only changes when this table (or
 # `cloud-kernel:cloud.aws.addonVersions`) does, never because AWS published a newer default.
-ADDON_VERSIONS: dict[str, dict[str, str]] = {
-    "1.31": {
-        "vpc-cni": "v1.19.5-eksbuild.1",
-        "kube-proxy": "v1.31.7-eksbuild.2",
-        "coredns": "v1.11.4-eksbuild.10",
-        "aws-ebs-csi-driver": "v1.44.0-eksbuild.1",
-        "aws-efs-csi-driver": "v2.1.8-eksbuild.1",
-    },
-    "1.32": {
-        "vpc-cni": "v1.19.5-eksbuild.1",
-        "kube-proxy": "v1.32.3-eksbuild.7",
-        "coredns": "v1.11.4-eksbuild.10",
-        "aws-ebs-csi-driver": "v1.44.0-eksbuild.1",
-        "aws-efs-csi-driver": "v2.1.8-eksbuild.1",
-    },
-    "1.33": {
-        "vpc-cni": "v1.19.5-eksbuild.3",
-        "kube-proxy": "v1.33.0-eksbuild.2",
-        "coredns": "v1.12.1-eksbuild.2",
-        "aws-ebs-csi-driver": "v1.44.0-eksbuild.1",
-        "aws-efs-csi-driver": "v2.1.8-eksbuild.1",
-    },
-    # Confirm a row with `aws eks describe-addon-versions --kubernetes-version <v> --addon-name <name>`.
-    "1.35": {
-        "vpc-cni": "v1.22.1-eksbuild.2",
-        "kube-proxy": "v1.35.3-eksbuild.11",
-        "coredns": "v1.14.3-eksbuild.2",
-        "aws-ebs-csi-driver": "v1.60.1-eksbuild.1",
-        "aws-efs-csi-driver": "v2.3.0-eksbuild.2",
-    },
-}
-# End of EKS standard support per Kubernetes minor (14 months after the EKS release; extended support costs
-# extra per cluster hour). The stacks use a version still in standard support (a test checks it).
-STANDARD_SUPPORT_ENDS: dict[str, str] = {
-    "1.31": "2025-11-26",
-    "1.32": "2026-03-23",
-    "1.33": "2026-07-29",
-    "1.34": "2026-12-02",
-    "1.35": "2027-03-27",
-}
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator"]
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
@@ -83,12 +45,6 @@ def addon_version(version: str, addon: str, aws_spec: AwsSpec) -> str:
             f"Pin them in cloud-kernel:cloud.aws.addonVersions"
         )
     return table[addon]
-
-
-def principal_key(arn: str) -> str:
-    """A stable, readable resource-name suffix for an IAM principal ARN (its last path segment)."""
-    tail = arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1].lower()
-    return re.sub(r"[^a-z0-9-]+", "-", tail).strip("-") or "principal"
 
 
 def managed_addon(
@@ -171,7 +127,7 @@ class Cluster(pulumi.ComponentResource):
         )
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=f"/aws/eks/{env.cluster_name}/cluster",
+            name=names.cluster_log_group(env.project, env.stack),
             retention_in_days=spec.log_retention_days,
             kms_key_id=logs_key_arn,
             opts=child,
@@ -223,7 +179,7 @@ class Cluster(pulumi.ComponentResource):
             # The role running Pulumi applies the Kubernetes objects; with bootstrap admin off it needs an entry.
             caller = aws.get_caller_identity_output(opts=env.invoke(self))
             deployer = aws.iam.get_session_context_output(arn=caller.arn, opts=env.invoke(self)).issuer_arn
-            self.access += self._admin(f"{name}-admin-deployer", deployer, env)
+            self.access += self._admin(f"{name}-admin-{DEPLOYER_ADMIN}", deployer, env)
 
         self.cni_role = irsa_role(
             f"{name}-vpc-cni",

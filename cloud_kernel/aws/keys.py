@@ -18,15 +18,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from cloud_kernel.aws.names import KEY_PURPOSES, kms_alias
 from cloud_kernel.aws.providers import AwsEnv
-
-PURPOSES: dict[str, str] = {
-    "cluster": "EKS secrets envelope encryption",
-    "volumes": "EBS and EFS volumes",
-    "lakehouse": "Lakehouse S3 buckets",
-    "databases": "RDS storage, Performance Insights and master-user secrets",
-    "logs": "CloudWatch log groups",
-}
 
 KEY_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 
@@ -103,7 +96,7 @@ class Keys(pulumi.ComponentResource):
     def __init__(self, name: str, env: AwsEnv, *, deletion_window_days: int = 30, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-kernel:aws:Keys", name, None, opts)
         self.keys = {}
-        for purpose, description in PURPOSES.items():
+        for purpose, description in KEY_PURPOSES.items():
             key = aws.kms.Key(
                 f"{name}-{purpose}",
                 description=f"{env.prefix}: {description}",
@@ -118,7 +111,7 @@ class Keys(pulumi.ComponentResource):
             )
             aws.kms.Alias(
                 f"{name}-{purpose}-alias",
-                name=f"alias/{env.prefix}/{purpose}",
+                name=kms_alias(env.project, env.stack, purpose),
                 target_key_id=key.key_id,
                 opts=pulumi.ResourceOptions(parent=self),
             )

@@ -14,24 +14,16 @@ bucket. It is otherwise as locked down (private, TLS-only, owner-enforced) and e
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from cloud_kernel.aws.names import ACCESS_LOG_BUCKET, bucket_name
 from cloud_kernel.aws.providers import AwsEnv
 from cloud_kernel.specs import LakehouseBucketSpec
 
 ARCHIVE_STORAGE_CLASS = "GLACIER_IR"  # millisecond reads: old Iceberg snapshots stay queryable
-
-
-def bucket_name(project: str, stack: str, key: str, account_id: str, region: str) -> str:
-    """`<project>-<stack>-<key>-<digest>`: readable, deterministic, globally unique via a digest of the
-    account and region (never random), at most 63 characters."""
-    digest = hashlib.sha256(f"{account_id}/{region}/{project}/{stack}/{key}".encode()).hexdigest()[:8]
-    stem = f"{project}-{stack}-{key}".lower()[: 63 - len(digest) - 1].rstrip("-")
-    return f"{stem}-{digest}"
 
 
 def tls_only_statement(bucket_arn: pulumi.Input[str]) -> dict[str, Any]:
@@ -99,7 +91,7 @@ class AccessLogBucket(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",
-            bucket=env.account_id.apply(lambda account: bucket_name(env.project, env.stack, "access-logs", account, env.region)),
+            bucket=env.account_id.apply(lambda account: bucket_name(env.project, env.stack, ACCESS_LOG_BUCKET, account, env.region)),
             force_destroy=not env.production,
             tags={"purpose": "s3-access-logs"},
             opts=env.stateful(self),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from cloud_kernel.aws import names
 from cloud_kernel.aws.providers import AwsEnv
 from cloud_kernel.cidr import plan_subnets
 from cloud_kernel.specs import NetworkSpec
@@ -172,7 +173,7 @@ class Network(pulumi.ComponentResource):
         # Flow logs: a log group we own (retention, KMS) and a role that may write to it and nothing else.
         self.flow_log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
-            name=f"/aws/vpc/{env.prefix}/flow-logs",
+            name=names.flow_log_group(env.project, env.stack),
             retention_in_days=spec.flow_log_retention_days,
             kms_key_id=logs_key_arn,
             opts=child,

@@ -21,14 +21,14 @@ import pulumi
 import pulumi_aws as aws
 
 from cloud_kernel import machines
+from cloud_kernel.aws import names
+from cloud_kernel.aws.limits import AURORA_VERSIONS
 from cloud_kernel.aws.providers import AwsEnv
 from cloud_kernel.specs import PostgresSpec
 
 PORT = 5432
 ADMIN_USERNAME = "ckadmin"
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
-# Aurora wants a full engine version; these are the creation defaults, auto minor upgrades move them after.
-AURORA_VERSIONS = {"13": "13.20", "14": "14.17", "15": "15.12", "16": "16.8", "17": "17.4"}
 LOG_RETENTION_DAYS = 30
 
 
@@ -79,7 +79,7 @@ class Postgres(pulumi.ComponentResource):
     ):
         super().__init__("cloud-kernel:aws:Postgres", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.identifier = f"{env.prefix}-{key}"[:63].rstrip("-")
+        self.identifier = names.rds_identifier(env.project, env.stack, key)
         self.spec = spec
 
         subnet_group = aws.rds.SubnetGroup(
@@ -104,12 +104,11 @@ class Postgres(pulumi.ComponentResource):
             opts=child,
         )
         aurora = spec.engine == "aurora"
-        scope = "cluster" if aurora else "instance"
-        exports = ["postgresql"] if aurora else ["postgresql", "upgrade"]
+        exports = names.rds_log_exports(aurora)
         log_groups = [
             aws.cloudwatch.LogGroup(
                 f"{name}-logs-{export}",
-                name=f"/aws/rds/{scope}/{self.identifier}/{export}",
+                name=names.rds_log_group(self.identifier, aurora, export),
                 retention_in_days=LOG_RETENTION_DAYS,
                 kms_key_id=logs_key_arn,
                 opts=child,
@@ -222,7 +221,7 @@ class Postgres(pulumi.ComponentResource):
                     ignore_changes=["engineVersion"],
                 ),
             )
-            members = 2 if spec.high_availability else 1
+            members = names.aurora_members(spec.high_availability)
             self.instances = [
                 aws.rds.ClusterInstance(
                     f"{name}-instance-{i + 1}",

@@ -85,11 +85,7 @@ def gateway_objects(
     }
     if prod:
         kubernetes["envoyPDB"] = {"minAvailable": 1}
-    issuer = spec.cert_manager.cluster_issuer
-    if issuer.acme is not None:  # HTTP-01 cannot issue wildcards: name each exposed host
-        dns_names = [spec.domain] + [f"{host}.{spec.domain}" for host in spec.gateway.hosts]
-    else:
-        dns_names = [spec.domain, f"*.{spec.domain}"]
+    dns_names = spec.certificate_names()
     return [
         {
             "apiVersion": "gateway.envoyproxy.io/v1alpha1",

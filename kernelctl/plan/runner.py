@@ -19,7 +19,7 @@ from typing import Any, Callable
 import yaml
 from pulumi.runtime.mocks import MockMonitor
 
-from infra.config import StackConfig, parse, read_stack_file
+from infra.config import StackConfig, read_stack
 from kernelctl.plan.recorder import Registration, RecordingMonitor
 from kernelctl.plan.simulated import SimulatedCloud
 from kernelctl.plan.simulated.context import SimContext
@@ -123,8 +123,9 @@ def run_plan(
     program: Callable[[], None] | None = None,
 ) -> PlanResult:
     """Validate `stack_file`, run the program (by default `infra.program.main`) and collect the plan."""
-    values = read_stack_file(stack_file)
-    config_model = parse(values, str(stack_file))
+    stack_values = read_stack(stack_file)
+    values = stack_values.values
+    config_model = stack_values.parse(stack)
     project = project_name(root)
     if program is None:
         from infra.program import main as program

@@ -91,6 +91,11 @@ FAILURES = [
     ("eks-private-endpoint-in-prod", "eks", lambda x: x["inputs"]["vpcConfig"].update(endpointPublicAccess=True, publicAccessCidrs=["203.0.113.0/24"]), "prod", "urn:eks"),
     ("eks-private-endpoint-in-prod", "eks", lambda x: x["inputs"]["vpcConfig"].update(endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"]), "dev", "urn:eks"),
     ("eks-private-endpoint-in-prod", "eks", lambda x: x["inputs"]["vpcConfig"].update(endpointPrivateAccess=False), "dev", "urn:eks"),
+    # The whole internet however it is written: two /1s are 0.0.0.0/0 (the bypass of a text comparison).
+    ("eks-private-endpoint-in-prod", "eks", lambda x: x["inputs"]["vpcConfig"].update(endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/1", "128.0.0.0/1"]), "dev", "urn:eks"),
+    ("eks-private-endpoint-in-prod", "eks", lambda x: x["inputs"]["vpcConfig"].update(endpointPublicAccess=True, publicAccessCidrs=[f"{i}.0.0.0/8" for i in range(256)]), "dev", "urn:eks"),
+    ("eks-public-access-narrow", "eks", lambda x: x["inputs"]["vpcConfig"].update(endpointPublicAccess=True, publicAccessCidrs=["198.0.0.0/8"]), "dev", "urn:eks"),
+    ("eks-public-access-narrow", "eks", lambda x: x["inputs"]["vpcConfig"].update(endpointPublicAccess=True, publicAccessCidrs=["203.0.0.0/16", "203.1.0.0/16"]), "dev", "urn:eks"),
     ("launch-template-imdsv2", "lt", lambda x: x["inputs"]["metadataOptions"].update(httpTokens="optional"), "dev", "urn:lt"),
     ("launch-template-imds-hop-limit", "lt", lambda x: x["inputs"]["metadataOptions"].update(httpPutResponseHopLimit=2), "dev", "urn:lt"),
     ("launch-template-encrypted-volumes", "lt", lambda x: x["inputs"]["blockDeviceMappings"][0]["ebs"].update(encrypted="false"), "dev", "urn:lt"),
@@ -109,6 +114,7 @@ FAILURES = [
     ("gke-private-cluster", "gke", lambda x: x["inputs"]["privateClusterConfig"].update(enablePrivateEndpoint=False), "prod", "urn:gke"),
     ("gke-private-cluster", "gke", lambda x: x["inputs"]["privateClusterConfig"].update(enablePrivateEndpoint=False), "dev", "urn:gke"),
     ("gke-private-cluster", "gke", lambda x: x["inputs"]["privateClusterConfig"].update(enablePrivateNodes=False), "dev", "urn:gke"),
+    ("gke-private-cluster", "gke", lambda x: (x["inputs"]["privateClusterConfig"].update(enablePrivateEndpoint=False), x["inputs"].update(masterAuthorizedNetworksConfig={"cidrBlocks": [{"cidrBlock": "0.0.0.0/1"}, {"cidrBlock": "128.0.0.0/1"}]})), "dev", "urn:gke"),
     ("gke-workload-identity", "gke", lambda x: x["inputs"].pop("workloadIdentityConfig"), "dev", "urn:gke"),
     ("gke-workload-identity", "gke", lambda x: x["inputs"]["databaseEncryption"].update(state="DECRYPTED"), "dev", "urn:gke"),
     ("gke-workload-identity", "pool", lambda x: x["inputs"]["nodeConfig"]["workloadMetadataConfig"].update(mode="GCE_METADATA"), "dev", "urn:pool"),
@@ -142,6 +148,8 @@ def test_production_only_rules_do_not_fire_elsewhere() -> None:
     assert rules.evaluate(gke_dev, "dev") == []
     sql = mutate("sql", lambda x: (x["inputs"].update(deletionProtection=False), x.update(protect=False)))
     assert rules.evaluate(sql, "dev") == []
+    one_slash16 = mutate("eks", lambda x: x["inputs"]["vpcConfig"].update(endpointPublicAccess=True, publicAccessCidrs=["203.0.0.0/17", "203.0.128.0/17"]))
+    assert rules.evaluate(one_slash16, "dev") == []
 
 
 def test_asymmetric_keys_are_exempt_from_rotation() -> None:

@@ -167,7 +167,7 @@ def test_every_claim_size_of_every_block_class_provisions(stack_plan, stack: str
 def test_kubernetes_version_is_in_eks_standard_support(stack_plan, stack: str) -> None:
     import datetime
 
-    from cloud_kernel.aws.cluster import ADDON_VERSIONS, STANDARD_SUPPORT_ENDS
+    from cloud_kernel.aws.limits import ADDON_VERSIONS, STANDARD_SUPPORT_ENDS
 
     version = stack_plan(stack).config.cloud.cluster.version
     assert version in ADDON_VERSIONS, f"{stack}: no add-on versions pinned for Kubernetes {version}"

@@ -33,7 +33,8 @@ def test_invalid_file_reports_every_key_path_and_exits_2(tmp_path: Path) -> None
     result = runner.invoke(app, ["config", "validate", str(bad)])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    assert f"{bad}: cloud-kernel:cloud.nodePools.system.flavour: unknown key" in lines
+    flavour_line = bad.read_text().splitlines().index("        flavour: x") + 1
+    assert f"{bad}: cloud-kernel:cloud.nodePools.system.flavour: unknown key (line {flavour_line})" in lines
     assert any(line.startswith(f"{bad}: cloud-kernel:cloud.nodePools.batch.minSize: ") for line in lines)
     assert any(line.startswith(f"{bad}: cloud-kernel:cloud.nodePools.spare: ") and "maxSize" in line for line in lines)
     assert "Traceback" not in result.output

@@ -122,14 +122,19 @@ def test_node_pool_bounds_property(min_size: int, max_size: int) -> None:
 
 @settings(max_examples=80, deadline=None)
 @given(
-    prefix=st.integers(12, 24),
+    prefix=st.integers(12, 26),
     zones=st.integers(1, 6),
     private=st.integers(16, 28),
     public=st.integers(16, 28),
 )
 def test_network_fits_property(prefix: int, zones: int, private: int, public: int) -> None:
     cidr = f"10.0.0.0/{prefix}"
-    fits = private > prefix and public > prefix and zones * (2 ** (32 - private) + 2 ** (32 - public)) <= 2 ** (32 - prefix)
+    fits = (
+        16 <= prefix <= 24
+        and private > prefix
+        and public > prefix
+        and zones * (2 ** (32 - private) + 2 ** (32 - public)) <= 2 ** (32 - prefix)
+    )
     try:
         spec = NetworkSpec(cidr=cidr, zones=zones, private_subnet_prefix=private, public_subnet_prefix=public)
     except ValueError:

@@ -13,7 +13,7 @@ from core_kernel.specs import CoreKernelSpec
 
 def test_private_access_cidrs_are_networks_never_everything():
     assert ClusterSpec(privateAccessCidrs=["10.100.0.0/22"]).private_access_cidrs == ["10.100.0.0/22"]
-    with pytest.raises(ValidationError, match="0.0.0.0/0 is not an allow-list"):
+    with pytest.raises(ValidationError, match="not an allow-list"):
         ClusterSpec(privateAccessCidrs=["0.0.0.0/0"])
     with pytest.raises(ValidationError, match="is not a CIDR"):
         ClusterSpec(privateAccessCidrs=["10.100.0.1/22"])

@@ -12,6 +12,10 @@ from typing import Any
 import yaml
 
 Path = tuple[Any, ...]
+# A document may hold this many nodes once aliases are expanded: far more than any stack file or manifest
+# needs, far less than an alias bomb (a few lines that expand to billions of nodes) would take.
+MAX_EXPANDED_NODES = 100_000
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 @dataclass
@@ -47,6 +51,47 @@ def _walk(node: yaml.Node, path: Path, out: dict[Path, int]) -> None:
             _walk(item, path + (index,), out)
 
 
+def _refuse(problem: str, node: yaml.Node) -> yaml.YAMLError:
+    return yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
+
+
+def check_tree(root: yaml.Node, budget: int = MAX_EXPANDED_NODES) -> None:
+    """Refuse, before anything is constructed, a document whose aliases expand past `budget` nodes or refer
+    to themselves, and any mapping that repeats a key (YAML forbids it; PyYAML would keep the last silently)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in open_nodes:
+            raise _refuse("an alias refers to a node that contains it (recursive alias)", node)
+        open_nodes.add(id(node))
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            _check_keys(node)
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        open_nodes.discard(id(node))
+        if total > budget:
+            raise _refuse(f"aliases expand this document past {budget} nodes (an alias bomb?)", node)
+        sizes[id(node)] = total
+        return total
+
+    size(root)
+
+
+def _check_keys(node: yaml.MappingNode) -> None:
+    seen: set[tuple[str, str]] = set()
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == MERGE_TAG:
+            continue
+        if (key.tag, key.value) in seen:
+            raise _refuse(f"duplicate key {key.value!r} (each key may appear once in a mapping)", key)
+        seen.add((key.tag, key.value))
+
+
 def read_documents(text: str) -> tuple[list[Document], YamlSyntaxError | None]:
     """Parse every document of a multi-document YAML text. A syntax error stops reading: the documents
     before it are returned together with the error."""
@@ -57,6 +102,7 @@ def read_documents(text: str) -> tuple[list[Document], YamlSyntaxError | None]:
             node = loader.get_node()
             if node is None:
                 continue
+            check_tree(node)
             data = loader.construct_document(node)
             lines: dict[Path, int] = {}
             _walk(node, (), lines)
@@ -65,7 +111,9 @@ def read_documents(text: str) -> tuple[list[Document], YamlSyntaxError | None]:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         return docs, YamlSyntaxError(f"YAML syntax error: {_one_line(exc)}", line)
-    except (ValueError, TypeError, RecursionError) as exc:  # e.g. unhashable merge keys, huge nesting
+    except RecursionError:
+        return docs, YamlSyntaxError("YAML error: nested too deeply to read", None)
+    except (ValueError, TypeError) as exc:  # e.g. unhashable merge keys
         return docs, YamlSyntaxError(f"YAML error: {exc}", None)
     finally:
         loader.dispose()

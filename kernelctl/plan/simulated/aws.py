@@ -14,6 +14,7 @@ from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 
+from cloud_kernel.aws.limits import DEFAULT_ZONES, ZONES_PER_REGION
 from kernelctl.plan.simulated.context import CallHandler, ResourceHandler, SimContext
 
 Outputs = tuple[str, dict[str, Any]]
@@ -382,7 +383,6 @@ RESOURCES: dict[str, ResourceHandler] = {
 
 
 # ----- invokes ---------------------------------------------------------------------------------------------
-_ZONE_COUNTS = {"us-east-1": 6, "us-west-2": 4, "ap-northeast-1": 3}
 
 
 def _zone_id_prefix(region: str) -> str:
@@ -391,7 +391,7 @@ def _zone_id_prefix(region: str) -> str:
 
 
 def _availability_zones(args: MockCallArgs, inputs: dict[str, Any], ctx: SimContext) -> dict[str, Any]:
-    count = _ZONE_COUNTS.get(ctx.region, 3)
+    count = ZONES_PER_REGION.get(ctx.region, DEFAULT_ZONES)
     names = ctx.zones()[:count]
     return {
         "id": ctx.region,
