@@ -165,6 +165,8 @@ class CloudKernelContract:
     secret_store: SecretStore | None = None
     # Resources that must exist before anything is scheduled in the cluster (node pools, CNI, CSI add-ons).
     cluster_ready: list[pulumi.Resource] = field(default_factory=list)
+    # The cluster's private network (AWS: VPC id), for add-ons that cannot discover it (no pod reaches IMDS).
+    network_id: pulumi.Output[str] | None = None
 
     def exports(self) -> dict[str, Any]:
         """Stack outputs; the kubeconfig stays a secret."""

@@ -132,7 +132,7 @@ class NetworkSpec(Spec):
 class ClusterSpec(Spec):
     """Managed Kubernetes control plane."""
 
-    version: Annotated[str, Field(pattern=r"^1\.\d{2}$")] = "1.33"
+    version: Annotated[str, Field(pattern=r"^1\.\d{2}$")] = "1.35"
     public_endpoint: bool = Field(False, description="Expose the API server publicly (never in prod).")
     public_access_cidrs: Annotated[list[str], AfterValidator(unique_items)] = Field(
         default_factory=list, description="Allow-list when public."
@@ -144,12 +144,17 @@ class ClusterSpec(Spec):
         description="The allow-list may cover at most as many addresses as one IPv4 /N: wider is refused in prod "
         "and warned about elsewhere. Whatever this says, an allow-list covering the whole internet is refused.",
     )
+    private_access_cidrs: list[str] = Field(
+        default_factory=list,
+        description="Networks allowed to reach the private API endpoint on 443 (a CI runner's subnet, a VPN): "
+        "the deployer of a private cluster runs from one of them.",
+    )
     log_retention_days: int = Field(90, ge=1, le=3653)
     admins: Annotated[list[str], AfterValidator(unique_items)] = Field(
         default_factory=list, description="Principals (AWS: IAM role ARNs) granted cluster-admin access."
     )
 
-    @field_validator("public_access_cidrs")
+    @field_validator("public_access_cidrs", "private_access_cidrs")
     @classmethod
     def _cidrs(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -217,7 +222,26 @@ class VolumeClassSpec(Spec):
     )
     default: bool = False
     reclaim_policy: Literal["Delete", "Retain"] = "Delete"
-    iops: int | None = Field(None, ge=100, le=256000)
+    iops: int | None = Field(None, ge=100, le=256000, description="Fixed IOPS of every volume of the class.")
+    iops_per_gb: int | None = Field(
+        None, ge=1, le=1000, description="IOPS per GiB of claim (fast tier); raised to the disk's minimum for small claims."
+    )
+
+    @model_validator(mode="after")
+    def _iops_fit_every_claim(self) -> VolumeClassSpec:
+        # A fixed rate must be valid for the smallest claim (1 GiB): io2 allows 1,000 IOPS per GiB, gp3 3,000 IOPS
+        # at any size (500 per GiB above that). Above, claims under iops/ratio GiB would fail to provision.
+        limit = {"fast": 1000, "standard": 3000}.get(self.tier)
+        if self.iops is not None and limit is not None and self.iops > limit:
+            raise ValueError(
+                f"iops {self.iops} fails for small claims ({self.tier}: at most {limit} for a 1 GiB volume); "
+                "use iopsPerGb to scale IOPS with the claim size"
+            )
+        if self.iops_per_gb is not None and self.tier != "fast":
+            raise ValueError("iopsPerGb applies to the fast tier (io2) only")
+        if self.iops is not None and self.iops_per_gb is not None:
+            raise ValueError("set either iops or iopsPerGb, not both")
+        return self
 
 
 class VolumesSpec(Spec):
@@ -475,6 +499,9 @@ class CloudKernelSpec(Spec):
         return databases
 
 
+IdentityCapability = Literal["load-balancers", "node-autoscaling", "dns"]
+
+
 class IdentityRequest(Spec):
     """A workload identity an upper layer asks the cloud kernel for (IRSA role, GCP SA, Azure UAMI).
 
@@ -496,3 +523,16 @@ class IdentityRequest(Spec):
         description="May read the admin credentials of the stack's Postgres instances, wherever the cloud keeps "
         "them (AWS: the RDS-managed Secrets Manager secrets and their KMS key).",
     )
+    capabilities: list[IdentityCapability] = Field(
+        default_factory=list,
+        description="Cluster add-on duties, each granted for this cluster's resources only (AWS: load-balancers = "
+        "the AWS Load Balancer Controller, node-autoscaling = the cluster autoscaler on the node groups, dns = "
+        "records in `dnsZone`).",
+    )
+    dns_zone: str = Field("", description="The DNS zone the `dns` capability may change (AWS: hosted zone id).")
+
+    @model_validator(mode="after")
+    def _dns_needs_a_zone(self) -> IdentityRequest:
+        if ("dns" in self.capabilities) != bool(self.dns_zone):
+            raise ValueError("the dns capability and dnsZone go together")
+        return self

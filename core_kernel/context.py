@@ -84,15 +84,20 @@ class NodePool(Fact):
 
     def tolerations(self) -> list[dict[str, str]]:
         """Tolerations that let a pod onto this pool (one per taint, `Equal` when the taint has a value)."""
-        result = []
-        for taint in self.taints:
-            toleration = {"key": taint.key, "effect": taint.effect}
-            if taint.value:
-                toleration.update(operator="Equal", value=taint.value)
-            else:
-                toleration["operator"] = "Exists"
-            result.append(toleration)
-        return result
+        return tolerations_for([taint.model_dump() for taint in self.taints])
+
+
+def tolerations_for(taints: list[dict[str, str]]) -> list[dict[str, str]]:
+    """One toleration per taint (`key`, `value`, `effect`): `Equal` when the taint has a value, else `Exists`."""
+    result = []
+    for taint in taints:
+        toleration = {"key": taint["key"], "effect": taint["effect"]}
+        if taint.get("value"):
+            toleration.update(operator="Equal", value=taint["value"])
+        else:
+            toleration["operator"] = "Exists"
+        result.append(toleration)
+    return result
 
 
 class Storage(Fact):

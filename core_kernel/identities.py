@@ -9,7 +9,9 @@ Only services that touch the cloud get one:
 - `iceberg-catalog`: read-write on every lakehouse bucket (Lakekeeper vends scoped credentials to engines).
 
 cert-manager (HTTP-01, no DNS API), Prometheus, Argo, the Spark operator and OPA need no cloud identity;
-Spark and Workflow pods use their workspace's identity, which user space requests.
+Spark and Workflow pods use their workspace's identity, which user space requests. Cluster add-ons that call the
+cloud (`core_kernel.addons.ADDON_IDENTITIES`: the load balancer controller, the node autoscaler) get one each,
+with the capability they need for this cluster and nothing else.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterable
 
 from cloud_kernel.specs import IdentityRequest
 from core_kernel import naming
+from core_kernel.addons import ADDON_IDENTITIES, ADDON_NAMESPACES, ADDON_SERVICE_ACCOUNTS, cluster_addons, dns_zone
 from core_kernel.specs import CoreKernelSpec
 
 EXTERNAL_SECRETS_IDENTITY = "external-secrets"
@@ -28,14 +31,17 @@ ALL_BUCKETS = "*"
 
 
 def identity_requests(
-    spec: CoreKernelSpec, environment: str, lakehouse_buckets: Iterable[str] | None = None
+    spec: CoreKernelSpec,
+    environment: str,
+    lakehouse_buckets: Iterable[str] | None = None,
+    cloud: str | None = None,
 ) -> list[IdentityRequest]:
-    """The identities of the enabled core services, sorted by name.
+    """The identities of the enabled core services (and, given the `cloud`, of its cluster add-ons), by name.
 
     `lakehouse_buckets`: the keys of `cloud-kernel:cloud.lakehouse`; the catalog gets read-write on each.
     When omitted, the catalog asks for `{"*": "readwrite"}` (every bucket of the stack).
     """
-    requests: list[IdentityRequest] = []
+    requests: list[IdentityRequest] = addon_identity_requests(cloud, dns_zone(spec)) if cloud else []
     if spec.external_secrets.enabled:
         requests.append(
             IdentityRequest(
@@ -59,3 +65,21 @@ def identity_requests(
             )
         )
     return sorted(requests, key=lambda r: r.name)
+
+
+def addon_identity_requests(cloud: str, zone: str | None = None) -> list[IdentityRequest]:
+    """One identity per cluster add-on of `cloud` that calls the cloud's API, with its capabilities."""
+    requests = []
+    for addon in cluster_addons(cloud, dns_zone=zone):
+        if addon in ADDON_IDENTITIES:
+            name, capabilities = ADDON_IDENTITIES[addon]
+            requests.append(
+                IdentityRequest(
+                    name=name,
+                    namespace=ADDON_NAMESPACES[addon],
+                    service_account=ADDON_SERVICE_ACCOUNTS[addon],
+                    capabilities=list(capabilities),
+                    dns_zone=zone if "dns" in capabilities else "",
+                )
+            )
+    return requests

@@ -1,7 +1,8 @@
 """`CoreKernel`: everything every workspace relies on, installed into the cluster of any cloud.
 
 It consumes only the `CloudKernelContract`. Children, in dependency order:
-  Scheduling (PriorityClasses) -> Namespaces (PSA labels + NetworkPolicies) -> Monitoring (its CRDs back
+  Scheduling (PriorityClasses) -> Namespaces (PSA labels + NetworkPolicies) -> ClusterAddons (what the cloud's
+  managed Kubernetes lacks, `core_kernel/addons.py`) -> Monitoring (its CRDs back
   the other charts' ServiceMonitors) -> CertManager (ClusterIssuer) -> ExternalSecrets (ClusterSecretStore)
   -> Gateway (GatewayClass, Gateway, TLS) -> Workflows, Spark, Catalog, Policy, Runtime -> the `platform-context`
   ConfigMap. Each service is switched by `cloud-kernel:core.<service>.enabled`.
@@ -14,12 +15,14 @@ from typing import Any
 import pulumi
 
 from cloud_kernel.contracts import CloudKernelContract
+from core_kernel.addons import cluster_addons, dns_zone
 from core_kernel.context import PlatformContext
 from core_kernel.namespaces import namespace_object, platform_namespaces
 from core_kernel.network_policies import network_policies
 from core_kernel.platform import ClusterFacts, build_context, context_configmap
 from core_kernel.scheduling import priority_class_objects
 from core_kernel.services.catalog import Catalog
+from core_kernel.services.cluster_addons import ClusterAddons
 from core_kernel.services.cert_manager import CertManager
 from core_kernel.services.common import BuildContext, apply_object, k8s_opts
 from core_kernel.services.external_secrets import ExternalSecrets
@@ -53,12 +56,14 @@ class Namespaces(pulumi.ComponentResource):
         spec: CoreKernelSpec,
         contract: CloudKernelContract,
         opts: pulumi.ResourceOptions | None = None,
+        addons: list[str] | None = None,
     ):
         super().__init__("cloud-kernel:core:Namespaces", name, None, opts)
+        namespaces = platform_namespaces(spec, addons or [])
         # Service key -> [Namespace, NetworkPolicy...]: a service waits for all of them (deny first).
         self.ready: dict[str, list[pulumi.Resource]] = {}
         self.namespaces: dict[str, pulumi.Resource] = {}
-        for ns in platform_namespaces(spec):
+        for ns in namespaces:
             namespace = apply_object(f"{name}-{ns.name}", namespace_object(ns), k8s_opts(self, contract))
             policies = [
                 apply_object(
@@ -68,7 +73,7 @@ class Namespaces(pulumi.ComponentResource):
             ]
             self.namespaces[ns.key] = namespace
             self.ready[ns.key] = [namespace, *policies]
-        self.register_outputs({"namespaces": sorted(p.name for p in platform_namespaces(spec))})
+        self.register_outputs({"namespaces": sorted(p.name for p in namespaces)})
 
 
 def _resolve_facts(contract: CloudKernelContract) -> pulumi.Output[ClusterFacts]:
@@ -135,7 +140,8 @@ class CoreKernel(pulumi.ComponentResource):
         super().__init__("cloud-kernel:core:CoreKernel", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.scheduling = Scheduling(f"{name}-scheduling", contract, child)
-        self.namespaces = Namespaces(f"{name}-namespaces", spec, contract, child)
+        addons = cluster_addons(contract.cloud, [p.gpu for p in contract.node_pools.values()], dns_zone(spec))
+        self.namespaces = Namespaces(f"{name}-namespaces", spec, contract, child, addons)
         ctx = BuildContext(
             spec=spec,
             contract=contract,
@@ -143,6 +149,9 @@ class CoreKernel(pulumi.ComponentResource):
             namespace_ready=self.namespaces.ready,
             base_ready=[*contract.cluster_ready, *self.scheduling.priority_classes],
         )
+        # Load balancers, node autoscaling and the metrics API come before the services that rely on them.
+        self.addons = ClusterAddons(f"{name}-addons", ctx, addons, child)
+        ctx.base_ready = [*ctx.base_ready, *self.addons.releases.values()]
         self.services: dict[str, pulumi.ComponentResource] = {}
         if spec.monitoring.enabled:
             monitoring = Monitoring(f"{name}-monitoring", ctx, child)

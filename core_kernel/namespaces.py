@@ -6,13 +6,15 @@ restricted; each exception carries its reason here (and is audited/warned at `re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core_kernel.addons import ADDON_NAMESPACES, DEVICE_PLUGIN_REASON
 from core_kernel.naming import NAMESPACES
 from core_kernel.specs import CoreKernelSpec
 
-PSA_VERSION = "v1.33"
+PSA_VERSION = "v1.35"
 PART_OF = {"app.kubernetes.io/part-of": "cloud-kernel"}
 SERVICE_LABEL = "cloud-kernel.io/service"
 GATEWAY_ACCESS_LABEL = "cloud-kernel.io/gateway-access"
@@ -26,21 +28,26 @@ NODE_EXPORTER_REASON = "prometheus-node-exporter needs hostNetwork, hostPID and 
 
 @dataclass(frozen=True)
 class PlatformNamespace:
-    key: str  # service key (naming.NAMESPACES) or "nodeExporter"
+    key: str  # service key (naming.NAMESPACES), "nodeExporter" or a cluster add-on (addons.ADDON_NAMESPACES)
     name: str
     pod_security: Literal["restricted", "baseline", "privileged"] = "restricted"
     reason: str = ""  # why the level is not `restricted`
     gateway_access: bool = False  # HTTPRoutes in it may attach to the platform Gateway
 
 
-def platform_namespaces(spec: CoreKernelSpec) -> list[PlatformNamespace]:
-    """The platform namespace and one per enabled service, in a stable order."""
+def platform_namespaces(spec: CoreKernelSpec, addons: Sequence[str] = ()) -> list[PlatformNamespace]:
+    """The platform namespace, one per enabled service and one per cluster add-on, in a stable order."""
     result = [PlatformNamespace("platform", NAMESPACES["platform"])]
     for key in spec.enabled_services():
         exposed = (key == "workflows" and spec.workflows.expose_ui) or (key == "catalog" and spec.catalog.expose)
         result.append(PlatformNamespace(key, NAMESPACES[key], gateway_access=exposed or key == "gateway"))
     if spec.monitoring.enabled and spec.monitoring.node_exporter:
         result.append(PlatformNamespace("nodeExporter", NODE_EXPORTER_NAMESPACE, "privileged", NODE_EXPORTER_REASON))
+    for addon in addons:
+        if addon == "nvidiaDevicePlugin":
+            result.append(PlatformNamespace(addon, ADDON_NAMESPACES[addon], "privileged", DEVICE_PLUGIN_REASON))
+        else:
+            result.append(PlatformNamespace(addon, ADDON_NAMESPACES[addon]))
     return result
 
 

@@ -40,8 +40,9 @@ CATALOG_DB_USER = "iceberg_catalog"
 MONITORING_RELEASE = "kube-prometheus-stack"
 MONITORING_SELECTOR_LABELS: dict[str, str] = {"release": MONITORING_RELEASE}
 
-OPA_RELEASE = "opa"  # also the chart's fullnameOverride: Service `opa`, pod label `app: opa`
-OPA_PORT = 8181  # container port (NetworkPolicies match it); the Service serves HTTPS on 443
+OPA_RELEASE = "opa"  # Deployment and Service `opa`, pod label `app: opa`
+OPA_PORT = 8181  # container port (NetworkPolicies match it)
+OPA_SERVICE_PORT = 443  # the Service serves HTTPS on 443 -> OPA_PORT
 OPA_DATA_CONFIGMAP = "opa-platform-data"
 # kube-mgmt loads ConfigMaps carrying these labels: data as JSON documents, policies as rego modules.
 OPA_DATA_LABEL: dict[str, str] = {"openpolicyagent.org/data": "opa"}
@@ -54,7 +55,7 @@ def catalog_endpoint() -> str:
 
 
 def opa_decision_url() -> str:
-    return f"https://{OPA_RELEASE}.{NAMESPACES['policy']}.svc.cluster.local:443/v1/data"
+    return f"https://{OPA_RELEASE}.{NAMESPACES['policy']}.svc.cluster.local:{OPA_SERVICE_PORT}/v1/data"
 
 
 def secrets_prefix(environment: str) -> str:

@@ -26,6 +26,7 @@ from core_kernel.context import workload_identity_egress
 from core_kernel.namespaces import GATEWAY_ACCESS_LABEL, PART_OF, PlatformNamespace
 from core_kernel.naming import NAMESPACES
 from core_kernel.specs import CoreKernelSpec
+from core_kernel.versions import OPA_DIAGNOSTIC_PORT
 
 WORKSPACE_LABELS = {"cloud-kernel.io/workspace": "true"}
 PROXY_LABELS = {"app.kubernetes.io/component": "proxy", "app.kubernetes.io/managed-by": "envoy-gateway"}
@@ -42,9 +43,14 @@ METRICS_PORTS: dict[str, list[int]] = {
     "workflows": [9090],
     "spark": [8080],
     "catalog": [9000],
-    "policy": [8181],
+    "policy": [OPA_DIAGNOSTIC_PORT],
     "nodeExporter": [9100],
+    "loadBalancerController": [8080],
+    "nodeAutoscaler": [8085],
+    "externalDns": [7979],
 }
+# Namespaces whose pods live on the host's side (host network, kubelet sockets): nothing in-cluster to call.
+HOST_LEVEL = frozenset({"nodeExporter", "nvidiaDevicePlugin"})
 
 
 def _namespace(name: str) -> dict[str, Any]:
@@ -105,8 +111,7 @@ def allow_dns(namespace: str) -> dict[str, Any]:
 def _common(ns: PlatformNamespace, spec: CoreKernelSpec, cloud: str) -> list[dict[str, Any]]:
     name = ns.name
     policies = [default_deny(name), allow_dns(name)]
-    if ns.key == "nodeExporter":
-        # Host-network pods: nothing in-cluster to talk to, nothing to call.
+    if ns.key in HOST_LEVEL:
         return policies
     policies.append(
         _policy("allow-same-namespace", name, ingress=[{"from": [{"podSelector": {}}]}], egress=[{"to": [{"podSelector": {}}]}])
@@ -226,6 +231,22 @@ def _service_rules(ns: PlatformNamespace, spec: CoreKernelSpec) -> list[dict[str
     return []
 
 
+def _addon_rules(ns: PlatformNamespace) -> list[dict[str, Any]]:
+    """Cluster add-ons: the load balancer controller's webhook; metrics-server between API server and kubelets.
+    The node autoscaler only calls the API server and the cloud (443), the device plugin nothing."""
+    name, key = ns.name, ns.key
+    if key == "loadBalancerController":
+        return [_webhook(name, {"app.kubernetes.io/name": "aws-load-balancer-controller"}, 9443)]
+    if key == "metricsServer":
+        pods = {"app.kubernetes.io/name": "metrics-server"}
+        return [
+            # The API server proxies the metrics.k8s.io APIService to it; it scrapes every kubelet.
+            _webhook(name, pods, 10250),
+            _policy("allow-kubelets", name, pods=pods, egress=[{"to": [ANYWHERE], "ports": _ports(10250)}]),
+        ]
+    return []
+
+
 def network_policies(ns: PlatformNamespace, spec: CoreKernelSpec, cloud: str = "") -> list[dict[str, Any]]:
     """Every NetworkPolicy of one platform namespace; the first is always `default-deny`."""
-    return _common(ns, spec, cloud) + _scrape(ns, spec) + _service_rules(ns, spec)
+    return _common(ns, spec, cloud) + _scrape(ns, spec) + _service_rules(ns, spec) + _addon_rules(ns)

@@ -76,6 +76,11 @@ class GatewaySpec(Spec):
     public: bool = Field(
         False, description="Internet-facing load balancer. Default: internal (reachable from the private network)."
     )
+    dns_zone: Annotated[str, Field(pattern=r"^[A-Za-z0-9][-A-Za-z0-9_./]{0,127}$")] | None = Field(
+        None,
+        description="DNS zone the platform owns for its domain (AWS: the Route 53 hosted zone id): external-dns "
+        "publishes the gateway's route host names there. Unset: no external-dns.",
+    )
     hosts: Annotated[list[DnsLabel], AfterValidator(unique_items)] = Field(
         default_factory=lambda: ["argo", "catalog"],
         description=(
@@ -159,6 +164,8 @@ class CoreKernelSpec(Spec):
         problems = []
         if self.gateway.enabled and not self.cert_manager.enabled:
             problems.append("gateway.enabled needs certManager.enabled (the gateway's TLS certificate)")
+        if self.policy.enabled and not self.cert_manager.enabled:
+            problems.append("policy.enabled needs certManager.enabled (OPA serves decisions over TLS)")
         if self.catalog.enabled and not self.external_secrets.enabled:
             problems.append("catalog.enabled needs externalSecrets.enabled (the database admin credential)")
         if self.catalog.expose and not (self.catalog.enabled and self.gateway.enabled):

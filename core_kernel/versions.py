@@ -28,9 +28,10 @@ CHARTS: dict[str, Chart] = {
     "gateway": Chart("oci://docker.io/envoyproxy/gateway-helm", "v1.9.0", None, "v1.9.0"),
     # External Secrets Operator v2.9.0 (external-secrets.io/v1).
     "externalSecrets": Chart("external-secrets", "2.9.0", "https://charts.external-secrets.io", "v2.9.0"),
-    # kube-prometheus-stack 89.2.2 ships prometheus-operator v0.93.1 (same schemas as the vendored v0.93.0).
+    # kube-prometheus-stack 88.5.3 ships prometheus-operator v0.93.1 (same schemas as the vendored v0.93.0).
+    # 89.x is not in any published source the chart values can be checked against (shared/charts/VERSIONS.md).
     "monitoring": Chart(
-        "kube-prometheus-stack", "89.2.2", "https://prometheus-community.github.io/helm-charts", "v0.93.1"
+        "kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts", "v0.93.1"
     ),
     # Argo Workflows v4.0.6 from argo-helm chart argo-workflows-1.0.18.
     "workflows": Chart("argo-workflows", "1.0.18", "https://argoproj.github.io/argo-helm", "v4.0.6"),
@@ -38,15 +39,30 @@ CHARTS: dict[str, Chart] = {
     "spark": Chart("spark-operator", "2.5.2", "https://kubeflow.github.io/spark-operator", "2.5.2"),
     # Lakekeeper, the Iceberg REST catalog (see core_kernel/services/catalog.py for the choice).
     "catalog": Chart("lakekeeper", "0.10.1", "https://lakekeeper.github.io/lakekeeper-charts/", "0.12.0"),
-    # OPA with the kube-mgmt sidecar that loads policies and data from labelled ConfigMaps.
-    "policy": Chart(
-        "opa-kube-mgmt", "9.3.0", "https://open-policy-agent.github.io/kube-mgmt/charts", "9.3.0"
+    # Cluster add-ons (core_kernel/addons.py says which cloud needs which).
+    "loadBalancerController": Chart(
+        "aws-load-balancer-controller", "3.5.0", "https://aws.github.io/eks-charts", "v3.5.0"
     ),
+    "nodeAutoscaler": Chart("cluster-autoscaler", "9.59.0", "https://kubernetes.github.io/autoscaler", "1.35.0"),
+    "metricsServer": Chart("metrics-server", "3.13.1", "https://kubernetes-sigs.github.io/metrics-server/", "0.8.1"),
+    "nvidiaDevicePlugin": Chart("nvidia-device-plugin", "0.20.0", "https://nvidia.github.io/k8s-device-plugin", "0.20.0"),
+    "externalDns": Chart("external-dns", "1.21.1", "https://kubernetes-sigs.github.io/external-dns/", "0.21.0"),
 }
 
+# OPA and its kube-mgmt sidecar run from our own manifests (core_kernel/services/policy.py): the opa-kube-mgmt
+# chart (9.3.0) cannot set a container security context, so Pod Security `restricted` refuses its pods.
+# Pinned by digest where a published digest could be checked (kube-mgmt 9.3.0's could not: tag only).
+OPA_IMAGE = "docker.io/openpolicyagent/opa:1.15.1@sha256:c3e940a236811f34a9bdf1b98e1a441db7f1ef81151a0bb4a9706467a11c8cd9"
+KUBE_MGMT_IMAGE = "docker.io/openpolicyagent/kube-mgmt:9.3.0"
+OPA_UID = 65532  # high, non-root; both images are static binaries that write nothing
+OPA_DIAGNOSTIC_PORT = 8282  # /health and /metrics, plain HTTP, outside OPA's API authorization
+
 # Client image of the catalog database bootstrap Job (psql 17 talks to servers 13 to 18).
-POSTGRES_CLIENT_IMAGE = "docker.io/library/postgres:17.6-alpine3.22"
-POSTGRES_CLIENT_UID = 70  # the `postgres` user of the alpine image
+POSTGRES_CLIENT_IMAGE = (
+    "docker.io/library/postgres:17.6-alpine3.22@sha256:ef257d85f76e48da1c64832459b59fcaba1a4dac97bf5d7450c77753542eee94"
+)
+# A high UID outside the image's users (no clash with a host user); psql finds its home through HOME=/tmp.
+POSTGRES_CLIENT_UID = 10070
 
 # The Resource runtime's image, built from the repository's Dockerfile (user_space/runtime); bump with releases.
 RUNTIME_IMAGE = "cloud-kernel-runtime:0.1.0"

@@ -30,7 +30,7 @@ def build(config: StackConfig) -> None:
     # The cloud kernel creates the workload identities the layers above ask for; it never learns why.
     buckets = sorted(config.cloud.lakehouse)
     identities = [
-        *core_identities(config.core, config.environment, lakehouse_buckets=buckets),
+        *core_identities(config.core, config.environment, lakehouse_buckets=buckets, cloud=config.cloud.provider),
         *workspace_identity_requests(config.user_space, PROJECT_ROOT, config.environment, buckets),
     ]
     contract = backends.build(config.cloud, environment=config.environment, identities=identities)

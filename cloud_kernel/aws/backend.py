@@ -106,7 +106,8 @@ class AwsCloudKernel(pulumi.ComponentResource):
             config=kubeconfig(cluster.name, cluster.endpoint, cluster.ca_data, spec.region),
             production=env.production,
             parent=self,
-            depends_on=cluster.access,
+            # Kubernetes calls need an admin access entry and, for a private endpoint, the deployer's network.
+            depends_on=[*cluster.access, *cluster.deployer_access],
         )
         volumes = Volumes(
             f"{name}-volumes",
@@ -201,6 +202,7 @@ class AwsCloudKernel(pulumi.ComponentResource):
                 else None
             ),
             cluster_ready=[*cluster.before_nodes, *node_groups, *addons.addons, *volumes.addons],
+            network_id=network.vpc.id,
         )
         self.register_outputs(
             {

@@ -1,6 +1,7 @@
 """`cloud-kernel:aws:Cluster`: the EKS control plane and what must exist before any node joins.
 
-- Private API endpoint always; a public one only with `cluster.publicEndpoint` and its CIDR allow-list.
+- Private API endpoint always; a public one only with `cluster.publicEndpoint` and its CIDR allow-list. The
+  networks in `cluster.privateAccessCidrs` (a CI runner's subnet, a VPN) reach the private endpoint on 443.
 - Kubernetes Secrets envelope-encrypted with the `cluster` KMS key.
 - Control-plane logs (api, audit, authenticator) into a log group created *before* the cluster, with a
   retention and the `logs` KMS key (otherwise EKS creates it unencrypted and kept forever).
@@ -159,6 +160,7 @@ class Cluster(pulumi.ComponentResource):
         self.ca_data = self.cluster.certificate_authority.apply(lambda ca: ca.data)
         self.issuer = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
         self.security_group_id = self.cluster.vpc_config.apply(lambda v: v.cluster_security_group_id)
+        self.deployer_access = self._private_access(name, spec)
 
         self.oidc_provider = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc",
@@ -207,6 +209,23 @@ class Cluster(pulumi.ComponentResource):
         self.register_outputs(
             {"name": self.name, "endpoint": self.endpoint, "oidcIssuer": self.issuer, "oidcProviderArn": self.oidc_provider.arn}
         )
+
+    def _private_access(self, name: str, spec: ClusterSpec) -> list[pulumi.Resource]:
+        """HTTPS to the private API endpoint from `cluster.privateAccessCidrs` (the deployer's networks): the
+        cluster security group otherwise admits only the cluster itself, and every Kubernetes call would time out."""
+        return [
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-api-from-{cidr.replace('/', '-').replace('.', '-')}",
+                security_group_id=self.security_group_id,
+                description=f"Kubernetes API (private endpoint) from {cidr}",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4=cidr,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for cidr in sorted(set(spec.private_access_cidrs))
+        ]
 
     def _admin(self, name: str, principal: pulumi.Input[str], env: AwsEnv) -> list[pulumi.Resource]:
         entry = aws.eks.AccessEntry(

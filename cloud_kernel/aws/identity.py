@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from cloud_kernel.aws.capabilities import capability_statements
 from cloud_kernel.aws.providers import AwsEnv
 from cloud_kernel.specs import IdentityRequest
 
@@ -180,7 +181,7 @@ def access_statements(
                     ],
                 }
             )
-    return statements
+    return statements + capability_statements(env, list(request.capabilities), request.dns_zone)
 
 
 def secret_prefix(env: AwsEnv, request: IdentityRequest) -> str:

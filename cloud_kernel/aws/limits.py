@@ -122,6 +122,23 @@ ADDON_VERSIONS: dict[str, dict[str, str]] = {
         "aws-ebs-csi-driver": "v1.44.0-eksbuild.1",
         "aws-efs-csi-driver": "v2.1.8-eksbuild.1",
     },
+    # Confirm a row with `aws eks describe-addon-versions --kubernetes-version <v> --addon-name <name>`.
+    "1.35": {
+        "vpc-cni": "v1.22.1-eksbuild.2",
+        "kube-proxy": "v1.35.3-eksbuild.11",
+        "coredns": "v1.14.3-eksbuild.2",
+        "aws-ebs-csi-driver": "v1.60.1-eksbuild.1",
+        "aws-efs-csi-driver": "v2.3.0-eksbuild.2",
+    },
+}
+# End of EKS standard support per Kubernetes minor (14 months after the EKS release; extended support costs
+# extra per cluster hour). The stacks use a version still in standard support (a test checks it).
+STANDARD_SUPPORT_ENDS: dict[str, str] = {
+    "1.31": "2025-11-26",
+    "1.32": "2026-03-23",
+    "1.33": "2026-07-29",
+    "1.34": "2026-12-02",
+    "1.35": "2027-03-27",
 }
 # Aurora wants a full engine version; these are the creation defaults, auto minor upgrades move them after.
 AURORA_VERSIONS = {"13": "13.20", "14": "14.17", "15": "15.12", "16": "16.8", "17": "17.4"}

@@ -1,7 +1,8 @@
 """`cloud-kernel:aws:Volumes`: the storage drivers and the StorageClasses of the Volume resource.
 
 - EBS CSI driver (managed add-on, own IRSA role with the AWS managed policy plus use of the `volumes` key),
-  installed once nodes exist. Block classes: `standard` -> encrypted gp3, `fast` -> encrypted io2.
+  installed once nodes exist. Block classes: `standard` -> encrypted gp3, `fast` -> encrypted io2 whose IOPS
+  scale with the claim (`iopsPerGb`), so no claim size is too small for its IOPS.
 - With a `shared` class: an EFS file system (KMS-encrypted, elastic throughput, mount target in each private
   subnet reachable only from the cluster security group), the EFS CSI driver add-on with its IRSA role, and
   a ReadWriteMany class that provisions one access point per volume.
@@ -25,7 +26,7 @@ from cloud_kernel.specs import AwsSpec, VolumeClassSpec, VolumesSpec
 
 EBS_PROVISIONER = "ebs.csi.aws.com"
 EFS_PROVISIONER = "efs.csi.aws.com"
-IO2_DEFAULT_IOPS = 3000
+IO2_DEFAULT_IOPS_PER_GB = 50  # io2: 100 to 256,000 IOPS, at most 1,000 per GiB
 
 
 def storage_class_parameters(
@@ -50,10 +51,12 @@ def storage_class_parameters(
         "kmsKeyId": volumes_key_arn,
         "csi.storage.k8s.io/fstype": "ext4",
     }
-    if spec.tier == "fast":
-        parameters["iops"] = str(spec.iops or IO2_DEFAULT_IOPS)
-    elif spec.iops:
-        parameters["iops"] = str(spec.iops)
+    if spec.iops:
+        parameters["iops"] = str(spec.iops)  # the spec keeps a fixed rate within what a 1 GiB claim allows
+    elif spec.tier == "fast":
+        # IOPS scale with the claim; the driver raises a small claim to io2's minimum instead of failing it.
+        parameters["iopsPerGB"] = str(spec.iops_per_gb or IO2_DEFAULT_IOPS_PER_GB)
+        parameters["allowAutoIOPSPerGBIncrease"] = "true"
     return parameters
 
 

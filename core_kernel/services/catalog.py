@@ -3,7 +3,7 @@
 Why Lakekeeper rather than Apache Polaris:
 - one small Rust binary with Postgres as its only dependency (Polaris is a JVM/Quarkus service whose realm
   bootstrap is a separate admin tool run), so it fits the "two replicas of everything in prod" budget;
-- it authenticates Kubernetes service-account tokens natively (`auth.kubernetes`), which matches the
+- it authenticates Kubernetes service-account tokens natively (chart key `auth.k8s`), which matches the
   platform's model: every workload already has an identity, no extra IdP needed to start;
 - it vends short-lived storage credentials / remote-signs for S3, GCS and ADLS alike, so the same
   release runs on every cloud with the catalog's workload identity as the only cloud credential;
@@ -59,6 +59,10 @@ SYSTEM_CREDENTIALS: dict[str, dict[str, str]] = {
 
 # Idempotent: creates the role and database once, re-asserts the password and ownership on every run.
 BOOTSTRAP_SQL = r"""set -eu
+# Passwords come from mounted Secret files, never from the pod's environment.
+PGPASSWORD="$(cat /secrets/admin/password)"
+export PGPASSWORD
+CATALOG_PASSWORD="$(cat /secrets/catalog/password)"
 psql -v ON_ERROR_STOP=1 -v role="$CATALOG_USER" -v pw="$CATALOG_PASSWORD" -v db="$CATALOG_DB" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
 SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'role', :'pw') \gexec
@@ -95,11 +99,16 @@ def secret(name: str, string_data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def bootstrap_job(host: Any, port: Any, admin_username: str) -> dict[str, Any]:
-    """The Job creating the catalog's role and database on the platform Postgres (restricted pod)."""
+def secret_volume(name: str, secret_name: str) -> dict[str, Any]:
+    """The `password` key of a Secret as a file readable by the pod's group only."""
+    return {
+        "name": name,
+        "secret": {"secretName": secret_name, "items": [{"key": "password", "path": "password"}], "defaultMode": 0o440},
+    }
 
-    def from_secret(name: str, secret_name: str, key: str) -> dict[str, Any]:
-        return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}}
+
+def bootstrap_job(host: Any, port: Any, admin_username: str, placement: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The Job creating the catalog's role and database on the platform Postgres (restricted pod)."""
 
     labels = {**LABELS, "app.kubernetes.io/name": BOOTSTRAP_JOB}
     return {
@@ -115,6 +124,7 @@ def bootstrap_job(host: Any, port: Any, admin_username: str) -> dict[str, Any]:
                     "restartPolicy": "Never",
                     "automountServiceAccountToken": False,
                     "priorityClassName": PLATFORM_CRITICAL,
+                    **(placement or {}),
                     "securityContext": pod_security_context(POSTGRES_CLIENT_UID),
                     "containers": [
                         {
@@ -129,17 +139,24 @@ def bootstrap_job(host: Any, port: Any, admin_username: str) -> dict[str, Any]:
                                 {"name": "PGSSLMODE", "value": "require"},
                                 {"name": "PGCONNECT_TIMEOUT", "value": "10"},
                                 {"name": "HOME", "value": "/tmp"},
-                                from_secret("PGPASSWORD", ADMIN_SECRET, "password"),
                                 {"name": "CATALOG_USER", "value": naming.CATALOG_DB_USER},
                                 {"name": "CATALOG_DB", "value": naming.CATALOG_DATABASE},
-                                from_secret("CATALOG_PASSWORD", DB_SECRET, "password"),
                             ],
+                            "imagePullPolicy": "Always",
                             "resources": resources("50m", "64Mi", "500m", "128Mi"),
                             "securityContext": container_security_context(),
-                            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                            "volumeMounts": [
+                                {"name": "tmp", "mountPath": "/tmp"},
+                                {"name": "admin", "mountPath": "/secrets/admin", "readOnly": True},
+                                {"name": "catalog", "mountPath": "/secrets/catalog", "readOnly": True},
+                            ],
                         }
                     ],
-                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}],
+                    "volumes": [
+                        {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}},
+                        secret_volume("admin", ADMIN_SECRET),
+                        secret_volume("catalog", DB_SECRET),
+                    ],
                 },
             },
         },
@@ -152,9 +169,13 @@ def values(
 ) -> dict[str, Any]:
     return {
         "fullnameOverride": naming.CATALOG_RELEASE,
+        # The schema migration runs as a plain Job the release waits for; as a post-install hook it would wait
+        # for catalog pods that wait for the migration (the release deadlocks until its timeout).
+        "helmWait": True,
         "catalog": {
             "replicas": replicas,
             "podLabels": dict(pod_labels or {}),
+            "priorityClassName": PLATFORM_CRITICAL,
             "resources": resources("100m", "256Mi", "1", "1Gi"),
             "podSecurityContext": pod_security_context(65532),
             "containerSecurityContext": container_security_context(),
@@ -184,8 +205,8 @@ def values(
             "type": "Postgres",
             "postgres": {"encryptionKeySecret": ENCRYPTION_SECRET, "encryptionKeySecretKey": "encryptionKey"},
         },
-        # Callers present their Kubernetes service-account token; no anonymous access.
-        "auth": {"kubernetes": {"enabled": True}},
+        # Callers present their Kubernetes service-account token (checked with a TokenReview); no anonymous access.
+        "auth": {"k8s": {"enabled": True}},
     }
 
 
@@ -228,7 +249,7 @@ class Catalog(pulumi.ComponentResource):
         port = pulumi.Output.from_input(database.port).apply(lambda p: str(int(p)))
         self.bootstrap = apply_object(
             f"{name}-db-bootstrap",
-            bootstrap_job(database.host, port, database.admin_username),
+            bootstrap_job(database.host, port, database.admin_username, ctx.placement),
             # A Job's template is immutable and its name fixed: replace by deleting first.
             k8s_opts(self, ctx.contract, [*ready, admin, db_secret], delete_before_replace=True),
         )
@@ -249,6 +270,7 @@ class Catalog(pulumi.ComponentResource):
                 ctx.identity_pod_labels(CATALOG_IDENTITY),
             ),
             k8s_opts(self, ctx.contract, [*ready, self.bootstrap, key_secret]),
+            placement=ctx.placement,
         )
         if spec.catalog.expose and ctx.gateway_release is not None:
             route = http_route("catalog", namespace, f"{HOST}.{spec.domain}", naming.CATALOG_RELEASE, naming.CATALOG_PORT)

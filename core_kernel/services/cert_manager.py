@@ -25,6 +25,9 @@ RELEASE = "cert-manager"
 SELF_SIGNED_ISSUER = "platform-selfsigned"
 ROOT_CA_SECRET = "platform-root-ca"
 ACME_ACCOUNT_SECRET = "platform-acme-account"
+INTERNAL_ISSUER = "platform-internal"
+INTERNAL_CA_NAME = "Cloud Kernel internal CA"
+LABELS = {"app.kubernetes.io/part-of": "cloud-kernel"}
 
 
 def _component(replicas: int, prod: bool, res: dict[str, Any]) -> dict[str, Any]:
@@ -41,7 +44,8 @@ def values(spec: CoreKernelSpec, replicas: int, prod: bool, monitoring: bool) ->
     return {
         "crds": {"enabled": True, "keep": True},  # keep: uninstalling never deletes every Certificate
         **_component(replicas, prod, resources("50m", "128Mi", "500m", "512Mi")),
-        "priorityClassName": PLATFORM_CRITICAL,
+        # The chart reads the priority class of every component from `global` only (its schema is strict).
+        "global": {"priorityClassName": PLATFORM_CRITICAL},
         "config": {
             "apiVersion": "controller.config.cert-manager.io/v1alpha1",
             "kind": "ControllerConfiguration",
@@ -58,60 +62,30 @@ def values(spec: CoreKernelSpec, replicas: int, prod: bool, monitoring: bool) ->
     }
 
 
-def issuer_objects(spec: CoreKernelSpec) -> list[dict[str, Any]]:
-    """The ClusterIssuer `platform` (and, for the private CA, its self-signed root)."""
-    issuer = spec.cert_manager.cluster_issuer
-    labels = {"app.kubernetes.io/part-of": "cloud-kernel"}
-    if issuer.acme is not None:
-        return [
-            {
-                "apiVersion": "cert-manager.io/v1",
-                "kind": "ClusterIssuer",
-                "metadata": {"name": naming.CLUSTER_ISSUER_NAME, "labels": labels},
-                "spec": {
-                    "acme": {
-                        "email": issuer.acme.email,
-                        "server": issuer.acme.server,
-                        "privateKeySecretRef": {"name": ACME_ACCOUNT_SECRET},
-                        "solvers": [
-                            {
-                                "http01": {
-                                    "gatewayHTTPRoute": {
-                                        "parentRefs": [
-                                            {
-                                                "group": "gateway.networking.k8s.io",
-                                                "kind": "Gateway",
-                                                "name": naming.GATEWAY_NAME,
-                                                "namespace": naming.NAMESPACES["gateway"],
-                                                "sectionName": naming.GATEWAY_HTTP_LISTENER,
-                                            }
-                                        ]
-                                    }
-                                }
-                            }
-                        ],
-                    }
-                },
-            }
-        ]
-    ca = issuer.private_ca
-    assert ca is not None  # the spec defaults to a private CA
+def internal_issuer(spec: CoreKernelSpec) -> str:
+    """The ClusterIssuer of in-cluster service certificates (`<svc>.<ns>.svc`): a public ACME CA never signs
+    those, so with ACME a private CA issuer `platform-internal` signs them; otherwise `platform` does."""
+    return naming.CLUSTER_ISSUER_NAME if spec.cert_manager.cluster_issuer.acme is None else INTERNAL_ISSUER
+
+
+def _private_ca(common_name: str, duration_days: int, issuer_name: str) -> list[dict[str, Any]]:
+    """A self-signed root certificate and the CA ClusterIssuer `issuer_name` signing with it."""
     return [
         {
             "apiVersion": "cert-manager.io/v1",
             "kind": "ClusterIssuer",
-            "metadata": {"name": SELF_SIGNED_ISSUER, "labels": labels},
+            "metadata": {"name": SELF_SIGNED_ISSUER, "labels": LABELS},
             "spec": {"selfSigned": {}},
         },
         {
             "apiVersion": "cert-manager.io/v1",
             "kind": "Certificate",
-            "metadata": {"name": ROOT_CA_SECRET, "namespace": naming.NAMESPACES[KEY], "labels": labels},
+            "metadata": {"name": ROOT_CA_SECRET, "namespace": naming.NAMESPACES[KEY], "labels": LABELS},
             "spec": {
                 "isCA": True,
-                "commonName": ca.common_name,
+                "commonName": common_name,
                 "secretName": ROOT_CA_SECRET,
-                "duration": f"{ca.duration_days * 24}h",
+                "duration": f"{duration_days * 24}h",
                 "privateKey": {"algorithm": "ECDSA", "size": 384, "rotationPolicy": "Always"},
                 "issuerRef": {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": SELF_SIGNED_ISSUER},
             },
@@ -119,10 +93,43 @@ def issuer_objects(spec: CoreKernelSpec) -> list[dict[str, Any]]:
         {
             "apiVersion": "cert-manager.io/v1",
             "kind": "ClusterIssuer",
-            "metadata": {"name": naming.CLUSTER_ISSUER_NAME, "labels": labels},
+            "metadata": {"name": issuer_name, "labels": LABELS},
             "spec": {"ca": {"secretName": ROOT_CA_SECRET}},
         },
     ]
+
+
+def issuer_objects(spec: CoreKernelSpec) -> list[dict[str, Any]]:
+    """The ClusterIssuer `platform` last (and the private CA chain it or `platform-internal` signs with)."""
+    issuer = spec.cert_manager.cluster_issuer
+    if issuer.acme is None:
+        ca = issuer.private_ca
+        assert ca is not None  # the spec defaults to a private CA
+        return _private_ca(ca.common_name, ca.duration_days, naming.CLUSTER_ISSUER_NAME)
+    acme = {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "ClusterIssuer",
+        "metadata": {"name": naming.CLUSTER_ISSUER_NAME, "labels": LABELS},
+        "spec": {
+            "acme": {
+                "email": issuer.acme.email,
+                "server": issuer.acme.server,
+                "privateKeySecretRef": {"name": ACME_ACCOUNT_SECRET},
+                "solvers": [{"http01": {"gatewayHTTPRoute": {"parentRefs": [_http_listener()]}}}],
+            }
+        },
+    }
+    return [*_private_ca(INTERNAL_CA_NAME, 3650, INTERNAL_ISSUER), acme]
+
+
+def _http_listener() -> dict[str, Any]:
+    return {
+        "group": "gateway.networking.k8s.io",
+        "kind": "Gateway",
+        "name": naming.GATEWAY_NAME,
+        "namespace": naming.NAMESPACES["gateway"],
+        "sectionName": naming.GATEWAY_HTTP_LISTENER,
+    }
 
 
 class CertManager(pulumi.ComponentResource):
@@ -138,6 +145,7 @@ class CertManager(pulumi.ComponentResource):
             namespace,
             values(ctx.spec, ctx.replicas, ctx.production, ctx.monitoring),
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
+            placement=ctx.placement,
         )
         created: list[pulumi.Resource] = []
         for obj in issuer_objects(ctx.spec):

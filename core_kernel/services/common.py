@@ -12,6 +12,8 @@ import pulumi_kubernetes as k8s
 
 from cloud_kernel.contracts import CloudKernelContract
 from core_kernel import naming
+from core_kernel.addons import SYSTEM_POOL
+from core_kernel.context import tolerations_for
 from core_kernel.scheduling import PRIORITY_CLASSES
 from core_kernel.specs import CoreKernelSpec
 from core_kernel.versions import CHARTS
@@ -51,6 +53,11 @@ class BuildContext:
     @property
     def monitoring(self) -> bool:
         return self.spec.monitoring.enabled
+
+    @property
+    def placement(self) -> dict[str, Any]:
+        """nodeSelector and tolerations of the system pool (empty when the stack has none)."""
+        return system_placement(self.contract)
 
     def ready(self, key: str, *extra: pulumi.Resource | None) -> list[pulumi.Resource]:
         deps = [*self.base_ready, *self.namespace_ready.get(key, []), *(e for e in extra if e is not None)]
@@ -99,6 +106,53 @@ def container_security_context(*, read_only_root: bool = True) -> dict[str, Any]
     }
 
 
+# Chart key -> the values paths ("" = top level) of every component whose pods the chart lets us place.
+SYSTEM_POOL_PATHS: dict[str, tuple[str, ...]] = {
+    "certManager": ("", "webhook", "cainjector", "startupapicheck"),
+    "externalSecrets": ("", "webhook", "certController"),
+    "gateway": ("deployment.pod", "certgen.job"),
+    "monitoring": (
+        "prometheusOperator",
+        "prometheusOperator.admissionWebhooks.patch",
+        "prometheus.prometheusSpec",
+        "alertmanager.alertmanagerSpec",
+        "kube-state-metrics",
+        "grafana",
+    ),
+    "workflows": ("controller", "server"),
+    "spark": ("controller", "webhook", "hook"),
+    "catalog": ("catalog",),
+    "loadBalancerController": ("",),
+    "nodeAutoscaler": ("",),
+    "metricsServer": ("",),
+    "externalDns": ("",),
+}
+
+
+def with_placement(values: dict[str, Any], paths: tuple[str, ...], placement: dict[str, Any]) -> dict[str, Any]:
+    """`values` with `placement` (nodeSelector, tolerations) merged in at each path; maps along a path are
+    copied, nothing else (values hold Outputs)."""
+    if not placement:
+        return values
+
+    def put(node: dict[str, Any], parts: list[str]) -> dict[str, Any]:
+        if not parts:
+            return {**node, **placement}
+        return {**node, parts[0]: put(dict(node.get(parts[0]) or {}), parts[1:])}
+
+    for path in paths:
+        values = put(values, [p for p in path.split(".") if p])
+    return values
+
+
+def system_placement(contract: CloudKernelContract) -> dict[str, Any]:
+    """`nodeSelector` and `tolerations` that keep a platform pod on the system pool, when the stack has one."""
+    pool = contract.node_pools.get(SYSTEM_POOL)
+    if pool is None:
+        return {}
+    return {"nodeSelector": dict(sorted(pool.labels.items())), "tolerations": tolerations_for(pool.taints)}
+
+
 def resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
     return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
 
@@ -124,11 +178,14 @@ def helm_release(
     key: str,
     release_name: str,
     namespace: str,
-    values: pulumi.Input[dict[str, Any]],
+    values: dict[str, Any],
     opts: pulumi.ResourceOptions,
+    placement: dict[str, Any] | None = None,
 ) -> k8s.helm.v3.Release:
-    """A Helm release of the pinned chart `CHARTS[key]`, with a fixed release name (no random suffix)."""
+    """A Helm release of the pinned chart `CHARTS[key]`, with a fixed release name (no random suffix); with a
+    `placement`, every component of the chart runs on the system pool (`SYSTEM_POOL_PATHS`)."""
     chart = CHARTS[key]
+    values = with_placement(values, SYSTEM_POOL_PATHS.get(key, ()), placement or {})
     return k8s.helm.v3.Release(
         resource_name,
         name=release_name,
@@ -151,7 +208,12 @@ _BUILTIN = {
     ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
     ("v1", "Secret"): k8s.core.v1.Secret,
     ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
+    ("v1", "Service"): k8s.core.v1.Service,
+    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
     ("batch/v1", "Job"): k8s.batch.v1.Job,
+    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
+    ("rbac.authorization.k8s.io/v1", "Role"): k8s.rbac.v1.Role,
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
     ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
     ("scheduling.k8s.io/v1", "PriorityClass"): k8s.scheduling.v1.PriorityClass,
 }

@@ -73,6 +73,7 @@ class ExternalSecrets(pulumi.ComponentResource):
             naming.NAMESPACES[KEY],
             values(ctx.replicas, ctx.production, ctx.monitoring, ctx.identity_annotations(EXTERNAL_SECRETS_IDENTITY)),
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
+            placement=ctx.placement,
         )
         self.store: pulumi.Resource | None = None
         if ctx.contract.secret_store is None:

@@ -66,14 +66,16 @@ def values(replicas: int, prod: bool) -> dict[str, Any]:
     }
 
 
-def gateway_objects(spec: CoreKernelSpec, cloud: str, replicas: int, prod: bool) -> list[dict[str, Any]]:
+def gateway_objects(
+    spec: CoreKernelSpec, cloud: str, replicas: int, prod: bool, placement: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """EnvoyProxy, GatewayClass, Certificate, Gateway and the HTTP->HTTPS redirect, in apply order."""
     namespace = naming.NAMESPACES[KEY]
     internal, public = LOAD_BALANCER_ANNOTATIONS.get(cloud, ({}, {}))
     kubernetes: dict[str, Any] = {
         "envoyDeployment": {
             "replicas": replicas,
-            "pod": {"securityContext": pod_security_context(65532)},
+            "pod": {"securityContext": pod_security_context(65532), **(placement or {})},
             "container": {
                 "resources": resources("200m", "256Mi", "2", "1Gi"),
                 "securityContext": container_security_context(),
@@ -187,9 +189,10 @@ class Gateway(pulumi.ComponentResource):
             naming.NAMESPACES[KEY],
             values(ctx.replicas, ctx.production),
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
+            placement=ctx.placement,
         )
         previous: list[pulumi.Resource] = []
-        for obj in gateway_objects(ctx.spec, ctx.contract.cloud, ctx.replicas, ctx.production):
+        for obj in gateway_objects(ctx.spec, ctx.contract.cloud, ctx.replicas, ctx.production, ctx.placement):
             deps: list[pulumi.Resource] = [self.release, *previous]
             if obj["kind"] == "Certificate":  # cert-manager's CRDs and the platform issuer
                 deps += [r for r in (ctx.cert_manager_release, ctx.cluster_issuer) if r is not None]

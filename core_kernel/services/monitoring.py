@@ -21,15 +21,40 @@ from core_kernel.specs import CoreKernelSpec
 
 KEY = "monitoring"
 
+# Control-plane components a managed Kubernetes service (EKS, GKE, AKS) runs out of the cluster's reach: no pod can
+# scrape them, so their ServiceMonitors and alert rules would only ever raise `...Down` alerts. kube-proxy is
+# listed too: the managed add-ons bind its metrics to 127.0.0.1. Clouds not listed (local) keep all of them.
+UNREACHABLE_COMPONENTS: dict[str, tuple[str, ...]] = {
+    "aws": ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"),
+    "gcp": ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"),
+    "azure": ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"),
+}
+# Component -> the `defaultRules.rules` switches of its recording and alerting rules.
+COMPONENT_RULES: dict[str, tuple[str, ...]] = {
+    "kubeControllerManager": ("kubeControllerManager",),
+    "kubeScheduler": ("kubeSchedulerAlerting", "kubeSchedulerRecording"),
+    "kubeEtcd": ("etcd",),
+    "kubeProxy": ("kubeProxy",),
+}
 
-def values(spec: CoreKernelSpec, replicas: int, prod: bool, storage_class: str) -> dict[str, Any]:
+
+def control_plane_values(cloud: str) -> dict[str, Any]:
+    """Switch off the scrapes and rules of the components this cloud's control plane keeps out of reach."""
+    hidden = UNREACHABLE_COMPONENTS.get(cloud, ())
+    values: dict[str, Any] = {component: {"enabled": False} for component in hidden}
+    rules = {rule: False for component in hidden for rule in COMPONENT_RULES[component]}
+    values["defaultRules"] = {"create": True, **({"rules": rules} if rules else {})}
+    return values
+
+
+def values(spec: CoreKernelSpec, replicas: int, prod: bool, storage_class: str, cloud: str) -> dict[str, Any]:
     selector = {"matchLabels": dict(naming.MONITORING_SELECTOR_LABELS)}
     mon = spec.monitoring
     pdb = {"enabled": prod, "minAvailable": 1}
     return {
         "crds": {"enabled": True},
         "fullnameOverride": naming.MONITORING_RELEASE,
-        "defaultRules": {"create": True},
+        **control_plane_values(cloud),
         "prometheusOperator": {
             "priorityClassName": PLATFORM_CRITICAL,
             "resources": resources("100m", "128Mi", "500m", "512Mi"),
@@ -122,7 +147,8 @@ class Monitoring(pulumi.ComponentResource):
             KEY,
             naming.MONITORING_RELEASE,
             naming.NAMESPACES[KEY],
-            values(ctx.spec, ctx.replicas, ctx.production, ctx.contract.default_storage_class),
+            values(ctx.spec, ctx.replicas, ctx.production, ctx.contract.default_storage_class, ctx.contract.cloud),
             k8s_opts(self, ctx.contract, deps),
+            placement=ctx.placement,
         )
         self.register_outputs({"release": self.release.name})

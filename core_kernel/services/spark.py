@@ -58,5 +58,6 @@ class Spark(pulumi.ComponentResource):
             naming.NAMESPACES[KEY],
             values(ctx.replicas, ctx.production, ctx.monitoring),
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
+            placement=ctx.placement,
         )
         self.register_outputs({"release": self.release.name})

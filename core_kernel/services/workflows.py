@@ -80,6 +80,7 @@ class Workflows(pulumi.ComponentResource):
             namespace,
             values(ctx.replicas, ctx.production, ctx.monitoring),
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
+            placement=ctx.placement,
         )
         if ctx.spec.workflows.expose_ui and ctx.gateway_release is not None:
             route = http_route("argo-server", namespace, f"{HOST}.{ctx.spec.domain}", SERVER_SERVICE, SERVER_PORT)

@@ -56,8 +56,7 @@ def redact(value: Any, path: str = "", secret_paths: list[str] | None = None) ->
     if isinstance(value, dict):
         sig = value.get(SIG_KEY)
         if sig == SECRET_SIG:
-            secret_paths.append(path or "$")
-            return REDACTED
+            return redact_secret(value.get("value"), path, secret_paths)
         if sig == RESOURCE_SIG:
             return value.get("urn", "")
         if sig in (ASSET_SIG, ARCHIVE_SIG):
@@ -70,6 +69,19 @@ def redact(value: Any, path: str = "", secret_paths: list[str] | None = None) ->
     if isinstance(value, float) and value.is_integer():
         return int(value)  # protobuf Struct carries every number as a double
     return value
+
+
+def redact_secret(value: Any, path: str, secret_paths: list[str]) -> Any:
+    """A secret value redacted key by key: maps and lists keep their shape (a Secret's `stringData` stays a map
+    of its keys, so the object still validates), every leaf becomes "[secret]" and its path is listed."""
+    if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
+        return redact_secret(value.get("value"), path, secret_paths)
+    if isinstance(value, dict) and SIG_KEY not in value:
+        return {k: redact_secret(v, _join(path, k), secret_paths) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_secret(v, _join(path, i), secret_paths) for i, v in enumerate(value)]
+    secret_paths.append(path or "$")
+    return REDACTED
 
 
 def unwrap(value: Any) -> Any:

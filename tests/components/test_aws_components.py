@@ -48,7 +48,7 @@ PROD = {
             "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}],
         },
     },
-    "volumes": {"classes": {"standard": {"default": True}, "fast": {"tier": "fast", "iops": 16000}, "shared": {"tier": "shared"}}},
+    "volumes": {"classes": {"standard": {"default": True}, "fast": {"tier": "fast", "iopsPerGb": 100}, "shared": {"tier": "shared"}}},
     "lakehouse": {"lake": {"archiveAfterDays": 180}},
     "postgres": {
         "platform": {"size": "large", "highAvailability": True, "backupRetentionDays": 14},
@@ -446,7 +446,8 @@ def test_storage_classes(prod: Run) -> None:
     assert standard["provisioner"] == fast["provisioner"] == "ebs.csi.aws.com"
     assert standard["parameters"]["type"] == "gp3" and standard["parameters"]["encrypted"] == "true"
     assert standard["parameters"]["kmsKeyId"].startswith("arn:aws:kms:eu-central-1:")
-    assert fast["parameters"]["type"] == "io2" and fast["parameters"]["iops"] == "16000"
+    assert fast["parameters"]["type"] == "io2" and fast["parameters"]["iopsPerGB"] == "100"
+    assert fast["parameters"]["allowAutoIOPSPerGBIncrease"] == "true" and "iops" not in fast["parameters"]
     assert standard["allowVolumeExpansion"] is True and fast["allowVolumeExpansion"] is True
     assert shared["provisioner"] == "efs.csi.aws.com" and shared["parameters"]["provisioningMode"] == "efs-ap"
     assert shared["parameters"]["fileSystemId"].startswith("fs-") and shared["allowVolumeExpansion"] is False

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import pytest
 
+from core_kernel.addons import ADDON_NAMESPACES
 from core_kernel.context import CONTEXT_CONFIGMAP, CONTEXT_KEY, PLATFORM_NAMESPACE, PlatformContext
 from core_kernel.naming import NAMESPACES
 from core_kernel.scheduling import PRIORITY_CLASSES
@@ -88,11 +89,13 @@ def test_every_kubernetes_resource_uses_the_contract_provider():
 def test_namespaces_have_psa_labels_and_default_deny():
     result = build(monitoring={"nodeExporter": True})
     namespaces = {r.inputs["metadata"]["name"]: r.inputs["metadata"] for r in result.by_type(NAMESPACE)}
-    assert set(namespaces) == set(NAMESPACES.values()) | {"monitoring-node-exporter"}
+    # No gateway.dnsZone here: every add-on but external-dns.
+    addons = set(ADDON_NAMESPACES.values()) - {"external-dns"}
+    assert set(namespaces) == set(NAMESPACES.values()) | addons | {"monitoring-node-exporter"}
     for name, meta in namespaces.items():
         labels = meta["labels"]
         level = labels["pod-security.kubernetes.io/enforce"]
-        if name == "monitoring-node-exporter":
+        if name in ("monitoring-node-exporter", "nvidia-device-plugin"):
             assert level == "privileged" and meta["annotations"]["cloud-kernel.io/pod-security-reason"]
         else:
             assert level == "restricted", name
@@ -129,11 +132,11 @@ def test_priority_classes():
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])
 def test_one_release_per_service_with_pinned_chart(environment):
-    result = build(environment)
+    result = build(environment, gateway={"dnsZone": "Z0123456789ABC"})  # with a zone: external-dns too
     releases = {r.inputs["namespace"]: r.inputs for r in result.by_type(RELEASE)}
-    assert len(result.by_type(RELEASE)) == len(CHARTS)
+    assert len(result.by_type(RELEASE)) == len(CHARTS)  # the fake AWS contract has a GPU pool: every add-on
     for key, chart in CHARTS.items():
-        release = releases[NAMESPACES[key]]
+        release = releases[{**NAMESPACES, **ADDON_NAMESPACES}[key]]
         assert release["chart"] == chart.name
         assert release["version"] == chart.version
         if chart.is_oci:
@@ -154,7 +157,8 @@ def test_prod_runs_two_replicas_with_disruption_budgets():
     assert prod["kube-prometheus-stack"]["prometheus"]["prometheusSpec"]["replicas"] == 2
     assert prod["argo-workflows"]["controller"]["pdb"]["enabled"] is True
     assert prod["lakekeeper"]["catalog"]["replicas"] == 2
-    assert prod["opa"]["replicas"] == 2 and prod["opa"]["podDisruptionBudget"]["enabled"] is True
+    opa = {o["kind"]: o for o in build("prod").kubernetes_objects() if o["metadata"].get("namespace") == "opa"}
+    assert opa["Deployment"]["spec"]["replicas"] == 2 and opa["PodDisruptionBudget"]["spec"]["minAvailable"] == 1
     assert prod["envoy-gateway"]["deployment"]["replicas"] == 2
     assert prod["envoy-gateway"]["podDisruptionBudget"] == {"minAvailable": 1}
     envoy_proxy = next(o for o in build("prod").kubernetes_objects() if o["kind"] == "EnvoyProxy")
@@ -175,7 +179,7 @@ def _base_for(key: str) -> dict:
     if key == "externalSecrets":
         return {"catalog": {"enabled": False}}
     if key == "certManager":
-        return {"gateway": {"enabled": False}, "workflows": {"exposeUi": False}}
+        return {"gateway": {"enabled": False}, "workflows": {"exposeUi": False}, "policy": {"enabled": False}}
     return {}
 
 
@@ -189,7 +193,8 @@ def test_switching_a_service_off_removes_it_and_nothing_else(key):
     assert off.names() <= base.names(), "switching off must not add resources"
     namespace = NAMESPACES[key]
     for name in removed:
-        # Prometheus' scrape allowances and ServiceMonitors in other namespaces belong to monitoring.
+        # Prometheus' scrape allowances in other namespaces belong to monitoring.
+        # So are the ServiceMonitors other services write themselves.
         owned_elsewhere = key == "monitoring" and (name.endswith("-allow-prometheus-scrape") or "-servicemonitor-" in name)
         assert name.startswith(PREFIX[key]) or name.startswith(f"core-namespaces-{namespace}") or owned_elsewhere, name
     assert f"core-namespaces-{namespace}" in removed
@@ -281,9 +286,70 @@ def test_deterministic():
 def test_acme_issuer_and_certificate_hosts():
     result = build(certManager={"clusterIssuer": {"acme": {"email": "ops@example.com"}}}, gateway={"public": True})
     objects = result.kubernetes_objects()
-    issuer = next(o for o in objects if o["kind"] == "ClusterIssuer")
+    issuer = next(o for o in objects if o["kind"] == "ClusterIssuer" and o["metadata"]["name"] == "platform")
     solver = issuer["spec"]["acme"]["solvers"][0]["http01"]["gatewayHTTPRoute"]["parentRefs"][0]
     assert solver["name"] == "platform" and solver["sectionName"] == "http"
-    certificate = next(o for o in objects if o["kind"] == "Certificate")
+    certificate = next(o for o in objects if o["kind"] == "Certificate" and o["metadata"]["name"] == "platform-gateway-tls")
     assert "*.dev.data.example.com" not in certificate["spec"]["dnsNames"]
     assert "argo.dev.data.example.com" in certificate["spec"]["dnsNames"]
+
+
+@pytest.mark.parametrize("issuer", [{}, {"acme": {"email": "ops@example.com"}}])
+def test_in_cluster_certificates_come_from_a_private_ca(issuer):
+    """A public ACME CA never signs `<svc>.<ns>.svc` names: OPA's certificate uses a private CA issuer."""
+    overrides = {"certManager": {"clusterIssuer": issuer}, "gateway": {"public": True}} if issuer else {}
+    objects = build(**overrides).kubernetes_objects()
+    issuers = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ClusterIssuer"}
+    (opa_tls,) = [o for o in objects if o["kind"] == "Certificate" and o["metadata"]["namespace"] == "opa"]
+    used = issuers[opa_tls["spec"]["issuerRef"]["name"]]
+    assert "ca" in used["spec"], used
+    assert "opa.opa.svc.cluster.local" in opa_tls["spec"]["dnsNames"]
+
+
+def test_opa_decision_url_reaches_a_restricted_opa_that_allows_decisions():
+    """The published URL names the Service port that forwards to OPA's HTTPS port; its API authorization lets
+    decision clients read the platform policy package; every container has a restricted security context."""
+    from urllib.parse import urlparse
+
+    from core_kernel.services.policy import AUTHZ_POLICY, BASE_POLICY
+
+    result = build()
+    objects = {(o["kind"], o["metadata"]["name"]): o for o in result.kubernetes_objects() if o["metadata"].get("namespace") == "opa"}
+    url = urlparse(result.context.policy.decision_url)
+    service = objects[("Service", url.hostname.split(".")[0])]
+    (port,) = [p for p in service["spec"]["ports"] if p["port"] == url.port]
+    pod = objects[("Deployment", "opa")]["spec"]["template"]["spec"]
+    container_ports = {p["name"]: p["containerPort"] for c in pod["containers"] for p in c.get("ports", [])}
+    assert url.scheme == "https" and container_ports[port["targetPort"]] == 8181
+    package = BASE_POLICY.split("\n", 1)[0].removeprefix("package ").split(".")[0]
+    assert f'input.path[2] == "{package}"' in AUTHZ_POLICY
+    for container in pod["containers"]:
+        context = container["securityContext"]
+        assert context["allowPrivilegeEscalation"] is False and context["capabilities"] == {"drop": ["ALL"]}, container["name"]
+
+
+def test_lakekeeper_migrates_before_it_serves_and_authenticates_callers():
+    values = {r.inputs["name"]: r.inputs["values"] for r in build().by_type(RELEASE)}["lakekeeper"]
+    # helmWait: the migration is a Job the release waits for, not a post-install hook waiting for the pods.
+    assert values["helmWait"] is True
+    assert values["auth"] == {"k8s": {"enabled": True}}
+    assert values["catalog"]["priorityClassName"] == "platform-critical"
+
+
+def test_cert_manager_components_get_the_priority_class_through_global():
+    values = {r.inputs["name"]: r.inputs["values"] for r in build().by_type(RELEASE)}["cert-manager"]
+    assert values["global"]["priorityClassName"] == "platform-critical"
+    assert "priorityClassName" not in values  # refused by the chart's strict schema
+
+
+@pytest.mark.parametrize(("cloud", "hidden"), [("aws", True), ("gcp", True), ("azure", True), ("local", False)])
+def test_managed_control_planes_are_not_scraped(cloud, hidden):
+    """EKS, GKE and AKS keep controller-manager, scheduler and etcd out of the cluster's reach (and bind
+    kube-proxy's metrics to localhost): scraping them would only ever raise `...Down` alerts."""
+    from core_kernel.services.monitoring import values as monitoring_values
+
+    values = monitoring_values(spec(), 1, False, "standard", cloud)
+    for component in ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"):
+        assert (values.get(component) == {"enabled": False}) is hidden, component
+    rules = values["defaultRules"].get("rules", {})
+    assert all(rules.get(r) is False for r in ("etcd", "kubeControllerManager", "kubeSchedulerAlerting", "kubeProxy")) is hidden

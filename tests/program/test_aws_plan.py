@@ -127,3 +127,65 @@ def test_raising_a_pool_max_changes_exactly_one_resource(stack_plan, tmp_path: P
     assert len(changed) == 1 and changed[0].endswith("::cloud-pool-system-nodes"), changed
     urn = changed[0]
     assert after[urn]["inputs"]["scalingConfig"]["maxSize"] == before[urn]["inputs"]["scalingConfig"]["maxSize"] + 7
+
+
+# EBS volume types: (minimum IOPS, maximum IOPS, maximum IOPS per GiB, IOPS any size gets). gp3 includes 3,000.
+EBS_IOPS = {"io2": (100, 256_000, 1000, 0), "gp3": (3000, 80_000, 500, 3000)}
+
+
+def provisioned_iops(parameters: dict, size_gib: int) -> int | None:
+    """The IOPS the EBS CSI driver asks EC2 for, for one claim (None: the type's default)."""
+    low, high, _, _ = EBS_IOPS[parameters["type"]]
+    if "iops" in parameters:
+        return int(parameters["iops"])
+    if "iopsPerGB" in parameters:
+        iops = int(parameters["iopsPerGB"]) * size_gib
+        if parameters.get("allowAutoIOPSPerGBIncrease") == "true":
+            iops = max(iops, low)
+        return min(iops, high)
+    return None
+
+
+@pytest.mark.parametrize("stack", AWS_STACKS)
+def test_every_claim_size_of_every_block_class_provisions(stack_plan, stack: str) -> None:
+    """EC2 refuses a volume whose IOPS exceed its size's allowance (io2: 1,000 per GiB): every claim from the
+    LimitRange minimum (1 GiB) up must get IOPS its size allows."""
+    plan = stack_plan(stack)
+    for sc in of(plan, "kubernetes:storage.k8s.io/v1:StorageClass"):
+        parameters = sc["inputs"]["parameters"]
+        if sc["inputs"]["provisioner"] != "ebs.csi.aws.com":
+            continue
+        low, high, per_gib, floor = EBS_IOPS[parameters["type"]]
+        for size in (1, 2, 3, 8, 15, 16, 100, 1000, 16384):
+            iops = provisioned_iops(parameters, size)
+            if iops is None:
+                continue
+            assert low <= iops <= min(high, max(floor, per_gib * size)), (sc["inputs"]["metadata"]["name"], size, iops)
+
+
+@pytest.mark.parametrize("stack", AWS_STACKS)
+def test_kubernetes_version_is_in_eks_standard_support(stack_plan, stack: str) -> None:
+    import datetime
+
+    from cloud_kernel.aws.limits import ADDON_VERSIONS, STANDARD_SUPPORT_ENDS
+
+    version = stack_plan(stack).config.cloud.cluster.version
+    assert version in ADDON_VERSIONS, f"{stack}: no add-on versions pinned for Kubernetes {version}"
+    ends = datetime.date.fromisoformat(STANDARD_SUPPORT_ENDS[version])
+    assert ends > datetime.date.today(), f"{stack}: Kubernetes {version} left EKS standard support on {ends}"
+
+
+def test_the_deployer_reaches_the_private_api_endpoint_of_prod(stack_plan) -> None:
+    plan = stack_plan("prod-aws")
+    cidrs = plan.config.cloud.cluster.private_access_cidrs
+    assert cidrs and plan.config.cloud.cluster.public_endpoint is False
+    (cluster,) = of(plan, "aws:eks/cluster:Cluster")
+    # Rules on the cluster's own security group (other 443 rules, e.g. the VPC endpoints', do not count).
+    rules = [r for r in of(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+             if r["inputs"].get("fromPort") == 443 and cluster["urn"] in r["dependencies"]]
+    assert sorted(r["inputs"]["cidrIpv4"] for r in rules) == sorted(cidrs)
+    for rule in rules:
+        assert rule["inputs"]["toPort"] == 443 and rule["inputs"]["ipProtocol"] == "tcp"
+        assert cluster["urn"] in rule["dependencies"]  # the cluster's own security group
+    (provider,) = [r for r in plan.resources if r["type"] == "pulumi:providers:kubernetes" and r["layer"] == "cloud_kernel"]
+    assert {r["urn"] for r in rules} <= set(provider["dependencies"])

@@ -51,8 +51,8 @@ COREDNS = ("kube-system", {"k8s-app": "kube-dns", "eks.amazonaws.com/component":
 PROMETHEUS_POD_LABELS = {"app.kubernetes.io/name": "prometheus", "prometheus": "kube-prometheus-stack-prometheus"}
 # Namespaces that exist in every cluster without the plan creating them.
 BUILTIN_NAMESPACES = {"kube-system", "default", "kube-public", "kube-node-lease"}
-# kube-mgmt (opa-kube-mgmt chart): `--enable-data` loads ConfigMaps labelled openpolicyagent.org/data=opa,
-# `--enable-policies` those labelled openpolicyagent.org/policy=rego, in `mgmt.namespaces`.
+# kube-mgmt (the sidecar of the `opa` Deployment): `--enable-data` loads ConfigMaps labelled
+# openpolicyagent.org/data=opa, `--enable-policies` those labelled openpolicyagent.org/policy=rego, in `--namespaces`.
 KUBE_MGMT_DATA_LABEL = ("openpolicyagent.org/data", "opa")
 KUBE_MGMT_POLICY_LABEL = ("openpolicyagent.org/policy", "rego")
 
@@ -66,8 +66,6 @@ def chart_services(releases: list[Obj]) -> dict[tuple[str, str], set[int]]:
             out[(ns, f"{values.get('fullnameOverride', release['name'])}-server")] = {2746}
         if release["chart"] == "lakekeeper":
             out[(ns, values.get("fullnameOverride", "lakekeeper"))] = {8181}
-        if release["chart"] == "opa-kube-mgmt":
-            out[(ns, values.get("fullnameOverride", "opa"))] = {443}
     return out
 
 
@@ -419,7 +417,6 @@ MONITORING_KINDS = {  # kind -> (Prometheus/Alertmanager spec, selector key, nam
 CHART_MONITORS: dict[str, list[tuple[str, str, str]]] = {
     "cert-manager": [("prometheus.servicemonitor.enabled", "prometheus.servicemonitor.labels", "ServiceMonitor")],
     "external-secrets": [("serviceMonitor.enabled", "serviceMonitor.additionalLabels", "ServiceMonitor")],
-    "opa-kube-mgmt": [("serviceMonitor.enabled", "serviceMonitor.additionalLabels", "ServiceMonitor")],
     "argo-workflows": [("controller.serviceMonitor.enabled", "controller.serviceMonitor.additionalLabels",
                         "ServiceMonitor")],
     "spark-operator": [("prometheus.podMonitor.create", "prometheus.podMonitor.labels", "PodMonitor")],
@@ -494,25 +491,36 @@ def external_secret_problems(objects: list[Obj]) -> list[str]:
     return problems
 
 
+def kube_mgmt_flags(objects: list[Obj]) -> tuple[str, dict[str, str]] | None:
+    """(namespace, {flag: value}) of the kube-mgmt container of the plan, None when there is none."""
+    for deployment in kinds(objects, "Deployment"):
+        for container in deployment["spec"]["template"]["spec"].get("containers") or []:
+            args = container.get("args") or []
+            if any(a.startswith("--opa-url=") for a in args):
+                flags = dict(a.removeprefix("--").partition("=")[::2] for a in args if a.startswith("--"))
+                return deployment["metadata"]["namespace"], flags
+    return None
+
+
 def opa_data_problems(objects: list[Obj], releases: list[Obj]) -> list[str]:
     candidates = [c for c in kinds(objects, "ConfigMap")
                   if {KUBE_MGMT_DATA_LABEL[0], KUBE_MGMT_POLICY_LABEL[0]} & set(c["metadata"].get("labels") or {})
                   or c["metadata"].get("labels", {}).get("cloudkernel.io/resource-type") in ("policy", "grant")]
     if not candidates:
         return []
-    opa = release(releases, "opa-kube-mgmt")
-    if opa is None:
-        return [f"{ref(c)}: OPA data, but no opa-kube-mgmt release in the plan" for c in candidates]
-    mgmt = opa["values"].get("mgmt") or {}
-    watched = set(mgmt.get("namespaces") or [opa["namespace"]])
+    mgmt = kube_mgmt_flags(objects)
+    if mgmt is None:
+        return [f"{ref(c)}: OPA data, but no kube-mgmt container in the plan" for c in candidates]
+    namespace, flags = mgmt
+    watched = set(flags.get("namespaces", namespace).split(","))
     problems = []
     for cm in candidates:
         labels = cm["metadata"].get("labels") or {}
         is_policy = KUBE_MGMT_POLICY_LABEL[0] in labels
         key, value = KUBE_MGMT_POLICY_LABEL if is_policy else KUBE_MGMT_DATA_LABEL
         switch = "policies" if is_policy else "data"
-        if not mgmt.get("enabled", True) or not (mgmt.get(switch) or {}).get("enabled"):
-            problems.append(f"{ref(cm)}: kube-mgmt does not load {switch} (mgmt.{switch}.enabled)")
+        if flags.get(f"enable-{switch}") != "true":
+            problems.append(f"{ref(cm)}: kube-mgmt does not load {switch} (--enable-{switch})")
         if labels.get(key) != value:
             problems.append(f"{ref(cm)}: label {key}={labels.get(key)!r}, kube-mgmt loads {key}={value}")
         if cm["metadata"]["namespace"] not in watched:
@@ -582,6 +590,8 @@ def _secret_keys(objects: list[Obj]) -> dict[tuple[str, str], set[str] | None]:
             # A Secret's data is redacted ("[secret]") in the plan when it holds secret Outputs: keys unknown.
             keys = set().union(*fields) if all(isinstance(f, dict) for f in fields) else None
             out[(s["metadata"]["namespace"], s["metadata"]["name"])] = keys
+    for cert in kinds(objects, "Certificate"):  # cert-manager writes the key pair into spec.secretName
+        out[(cert["metadata"]["namespace"], cert["spec"]["secretName"])] = {"tls.crt", "tls.key", "ca.crt"}
     for es in kinds(objects, "ExternalSecret"):
         target = es["spec"].get("target") or {}
         template = target.get("template") or {}
@@ -1034,11 +1044,11 @@ def test_broken_monitoring_labels_are_reported(dev) -> None:
     stack = release(releases, "kube-prometheus-stack")
     stack["values"]["alertmanager"]["alertmanagerSpec"]["alertmanagerConfigNamespaceSelector"] = {
         "matchLabels": {"cloud-kernel.io/service": "monitoring"}}
-    release(releases, "opa-kube-mgmt")["values"]["serviceMonitor"]["additionalLabels"] = {}
+    _one(objects, "ServiceMonitor", "opa", "opa")["metadata"]["labels"].pop("release")
     problems = monitoring_problems(objects, releases)
     assert any(p.startswith(f"{ref(rule)}: labels") for p in problems), problems
     assert any("AlertmanagerConfig" in p and "is not selected by alertmanagerSpec" in p for p in problems), problems
-    assert any("ServiceMonitor of the opa-kube-mgmt release" in p for p in problems), problems
+    assert any(p.startswith(f"{ref(_one(objects, 'ServiceMonitor', 'opa', 'opa'))}: labels") for p in problems), problems
 
 
 def test_broken_secret_store_reference_is_reported(dev) -> None:
@@ -1056,7 +1066,9 @@ def test_broken_opa_data_wiring_is_reported(dev) -> None:
     objects, releases = _copy(dev)
     cm = _one(objects, "ConfigMap", "opa", "cloudkernel-policy-retail-readers")
     cm["metadata"]["labels"]["openpolicyagent.org/data"] = "true"
-    release(releases, "opa-kube-mgmt")["values"]["mgmt"]["namespaces"] = ["kube-system"]
+    mgmt = next(c for c in _one(objects, "Deployment", "opa", "opa")["spec"]["template"]["spec"]["containers"]
+                if c["name"] == "mgmt")
+    mgmt["args"] = [a if not a.startswith("--namespaces=") else "--namespaces=kube-system" for a in mgmt["args"]]
     problems = opa_data_problems(objects, releases)
     assert any("retail-readers: label openpolicyagent.org/data='true'" in p for p in problems), problems
     assert any("opa-platform-policy: kube-mgmt watches namespaces ['kube-system']" in p for p in problems), problems

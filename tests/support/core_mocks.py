@@ -133,7 +133,7 @@ def fake_contract(
     out = pulumi.Output.from_input
     cluster = f"ck-{environment}"
     provider = k8s.Provider("k8s", kubeconfig="apiVersion: v1\nkind: Config\n")
-    requests = identity_requests(CoreKernelSpec(domain="x.example.com"), environment, lakehouse)
+    requests = identity_requests(CoreKernelSpec(domain="x.example.com"), environment, lakehouse, cloud=cloud)
     return CloudKernelContract(
         cloud=cloud,
         region="eu-west-1",
@@ -148,6 +148,14 @@ def fake_contract(
         default_storage_class="standard",
         shared_storage_class="shared",
         node_pools={
+            "system": NodePoolFacts(
+                "system",
+                "general-medium",
+                {"cloud-kernel.io/pool": "system"},
+                [{"key": "cloud-kernel.io/system", "value": "true", "effect": "NoSchedule"}],
+                False,
+                False,
+            ),
             "general": NodePoolFacts("general", "general-medium", {"cloud-kernel.io/pool": "general"}, [], False, False),
             "gpu": NodePoolFacts(
                 "gpu",
@@ -196,6 +204,7 @@ def fake_contract(
         if secret_store
         else None,
         cluster_ready=[],
+        network_id=out("vpc-0123456789abcdef0"),
     )
 
 

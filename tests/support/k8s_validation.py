@@ -27,7 +27,7 @@ import yaml
 from kubernetes_validate import utils as kv
 from referencing import Registry, Resource
 
-KUBERNETES_VERSION = "1.33"
+KUBERNETES_VERSION = "1.35"
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 CRD_DIR = SHARED / "schemas" / "crds"
 

@@ -64,7 +64,7 @@ def test_gcp_needs_a_project_and_refuses_aws_only_settings() -> None:
     cases = [
         ({**BASE, "gcp": {}}, "gcp\n.*project is required when provider is gcp"),
         ({**BASE, "postgres": {"db": {"engine": "aurora"}}}, "postgres\n.*db.engine: aurora is an AWS engine"),
-        ({**BASE, "volumes": {"classes": {"fast": {"tier": "fast", "default": True, "iops": 16000}}}}, "volumes\n.*classes.fast.iops"),
+        ({**BASE, "volumes": {"classes": {"fast": {"tier": "fast", "default": True, "iops": 1000}}}}, "volumes\n.*classes.fast.iops"),
         ({**BASE, "gcp": {"project": "UPPER"}}, "String should match pattern"),
         ({**BASE, "gcp": {"project": "my-project-1", "deployerCidrs": ["10.0.0.1/8"]}}, "is not a CIDR"),
     ]

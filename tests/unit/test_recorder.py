@@ -89,8 +89,8 @@ def test_records_resource_options(plan) -> None:
 
 def test_secrets_are_redacted_with_their_paths(plan) -> None:
     secret = entry(plan, "toy-secret")
-    assert secret["inputs"]["stringData"] == "[secret]"
-    assert secret["secret_paths"] == ["stringData"]
+    assert secret["inputs"]["stringData"] == {"password": "[secret]", "user": "[secret]"}  # key by key
+    assert secret["secret_paths"] == ["stringData.password", "stringData.user"]
     provider = entry(plan, "toy-k8s")
     assert provider["inputs"]["kubeconfig"] == "[secret]"
     assert plan.outputs == {"namespace": "toy", "password": "[secret]"}
@@ -108,7 +108,7 @@ def test_kubernetes_objects_and_manifests(plan, tmp_path: Path) -> None:
     assert document["project"] == "cloud-kernel" and document["cloud"] == "aws"
     written = sorted(p.relative_to(tmp_path / "manifests").as_posix() for p in (tmp_path / "manifests").rglob("*.yaml"))
     assert written == ["_cluster/namespace.core-toy.yaml", "toy/secret.core-creds.yaml"]
-    assert yaml.safe_load((tmp_path / "manifests" / "toy" / "secret.core-creds.yaml").read_text())["stringData"] == "[secret]"
+    assert yaml.safe_load((tmp_path / "manifests" / "toy" / "secret.core-creds.yaml").read_text())["stringData"] == {"password": "[secret]", "user": "[secret]"}
 
 
 def test_rewrite_replaces_stale_manifests(plan, tmp_path: Path) -> None:
