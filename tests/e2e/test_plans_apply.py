@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import PLATFORM_STACKS
 from tests.support.engines import ROOT, SHARED_CRDS, running_control_plane
 
 pytestmark = pytest.mark.e2e
 
-STACKS = ["dev-aws", "prod-aws", "dev-gcp", "prod-gcp"]
+STACKS = PLATFORM_STACKS  # every cloud stack with the whole platform on
 USER_CRDS = ROOT / "user_space" / "crds"
 REDACTED = "[secret]"
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
