@@ -214,6 +214,13 @@ class NodePoolSpec(Spec):
         return self
 
 
+# Per cloud and tier, the most IOPS a 1 GiB volume may have (a fixed `iops` must fit every claim).
+FIXED_IOPS_AT_ONE_GIB: dict[str, dict[str, int]] = {
+    "aws": {"fast": 1000, "standard": 3000},
+    "azure": {"fast": 3000},
+}
+
+
 class VolumeClassSpec(Spec):
     """A Volume storage class; `tier` picks the cloud's disk type."""
 
@@ -228,15 +235,7 @@ class VolumeClassSpec(Spec):
     )
 
     @model_validator(mode="after")
-    def _iops_fit_every_claim(self) -> VolumeClassSpec:
-        # A fixed rate must be valid for the smallest claim (1 GiB): io2 allows 1,000 IOPS per GiB, gp3 3,000 IOPS
-        # at any size (500 per GiB above that). Above, claims under iops/ratio GiB would fail to provision.
-        limit = {"fast": 1000, "standard": 3000}.get(self.tier)
-        if self.iops is not None and limit is not None and self.iops > limit:
-            raise ValueError(
-                f"iops {self.iops} fails for small claims ({self.tier}: at most {limit} for a 1 GiB volume); "
-                "use iopsPerGb to scale IOPS with the claim size"
-            )
+    def _iops_combination(self) -> VolumeClassSpec:
         if self.iops_per_gb is not None and self.tier != "fast":
             raise ValueError("iopsPerGb applies to the fast tier (io2) only")
         if self.iops is not None and self.iops_per_gb is not None:
@@ -462,6 +461,21 @@ class CloudKernelSpec(Spec):
         if isinstance(data, dict) and data.get("provider") == "local" and "region" not in data:
             return {**data, "region": "local"}
         return data
+
+    @model_validator(mode="after")
+    def _iops_fit_every_claim(self) -> CloudKernelSpec:
+        # A fixed rate must be valid for the smallest claim (1 GiB): on AWS io2 allows 1,000 IOPS per GiB and gp3
+        # 3,000 IOPS at any size; Azure Premium SSD v2 gives 3,000 at any size. Claims under iops/ratio GiB would
+        # fail to provision.
+        limits = FIXED_IOPS_AT_ONE_GIB.get(self.provider, {})
+        for key, volume in sorted(self.volumes.classes.items()):
+            limit = limits.get(volume.tier)
+            if volume.iops is not None and limit is not None and volume.iops > limit:
+                raise ValueError(
+                    f"volumes.classes.{key}: iops {volume.iops} fails for small claims ({volume.tier}: at most "
+                    f"{limit} for a 1 GiB volume); use iopsPerGb to scale IOPS with the claim size"
+                )
+        return self
 
     @model_validator(mode="after")
     def _local_limits(self) -> CloudKernelSpec:

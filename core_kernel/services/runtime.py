@@ -42,6 +42,7 @@ MANAGED: dict[str, list[str]] = {
     "autoscaling": ["horizontalpodautoscalers"],
     "batch": ["jobs"],
     "external-secrets.io": ["externalsecrets"],
+    "gateway.envoyproxy.io": ["securitypolicies"],
     "gateway.networking.k8s.io": ["httproutes"],
     "monitoring.coreos.com": ["alertmanagerconfigs", "prometheusrules"],
     "networking.k8s.io": ["networkpolicies"],
@@ -107,7 +108,8 @@ def rbac_objects(namespace: str, resource_plurals: list[str]) -> list[dict[str, 
     ]
 
 
-def deployment(namespace: str, image: str) -> dict[str, Any]:
+def deployment(namespace: str, image: str, placement: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Two replicas, one active (a Lease), on the system pool (`placement`) like every platform component."""
     env = [
         {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
         {"name": "RUNTIME_NAMESPACE", "value": namespace},
@@ -129,6 +131,7 @@ def deployment(namespace: str, image: str) -> dict[str, Any]:
         # A stopping leader releases its Lease; the standby takes over within a renew period.
         "terminationGracePeriodSeconds": 30,
         "containers": [container], "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+        **(placement or {}),
         "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
                                        "whenUnsatisfiable": "ScheduleAnyway",
                                        "labelSelector": {"matchLabels": dict(LABELS)}}],
@@ -156,8 +159,8 @@ def network_policy(namespace: str, postgres_ports: list[int], monitoring_namespa
 
 
 def runtime_objects(namespace: str, image: str, resource_plurals: list[str], postgres_ports: list[int],
-                    monitoring: bool) -> list[dict[str, Any]]:
-    objects = rbac_objects(namespace, resource_plurals) + [deployment(namespace, image)]
+                    monitoring: bool, placement: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    objects = rbac_objects(namespace, resource_plurals) + [deployment(namespace, image, placement)]
     objects.append({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta(NAME, namespace),
                     "spec": {"minAvailable": 1, "selector": {"matchLabels": dict(LABELS)}}})
     objects.append(network_policy(namespace, postgres_ports, naming.NAMESPACES["monitoring"] if monitoring else None))
@@ -190,7 +193,7 @@ class Runtime(pulumi.ComponentResource):
         monitoring = naming.NAMESPACES["monitoring"] if ctx.monitoring else None
         ports = pulumi.Output.all(*[db.port for db in ctx.contract.postgres.values()])
         self.objects: dict[str, pulumi.Resource] = {}
-        for obj in runtime_objects(namespace, image, RESOURCE_PLURALS, [], ctx.monitoring):
+        for obj in runtime_objects(namespace, image, RESOURCE_PLURALS, [], ctx.monitoring, ctx.placement):
             role = f"{obj['kind'].lower()}-{obj['metadata']['name']}"
             opts_ = k8s_opts(self, ctx.contract, ctx.ready(KEY))
             fields = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}

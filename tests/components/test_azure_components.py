@@ -51,7 +51,7 @@ PROD = {
             "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}],
         },
     },
-    "volumes": {"classes": {"standard": {"default": True}, "fast": {"tier": "fast", "iops": 16000}, "shared": {"tier": "shared"}}},
+    "volumes": {"classes": {"standard": {"default": True}, "fast": {"tier": "fast", "iops": 3000}, "shared": {"tier": "shared"}}},
     "lakehouse": {"lake": {"archiveAfterDays": 180}},
     "postgres": {"platform": {"size": "large", "highAvailability": True, "backupRetentionDays": 14}},
     "azure": {"deployerNetworkId": DEPLOYER_VNET, "systemPool": {"machine": "general-medium", "minSize": 3, "maxSize": 5}},
@@ -312,7 +312,7 @@ def test_storage_classes(prod: Run) -> None:
     assert classes["standard"]["parameters"] == {
         "skuName": "Premium_ZRS", "cachingMode": "ReadOnly", "diskEncryptionSetID": des,
         "diskEncryptionType": "EncryptionAtRestWithCustomerKey", "csi.storage.k8s.io/fstype": "ext4"}
-    assert classes["fast"]["parameters"]["skuName"] == "PremiumV2_LRS" and classes["fast"]["parameters"]["DiskIOPSReadWrite"] == "16000"
+    assert classes["fast"]["parameters"]["skuName"] == "PremiumV2_LRS" and classes["fast"]["parameters"]["DiskIOPSReadWrite"] == "3000"
     assert classes["fast"]["parameters"]["cachingMode"] == "None"
     assert classes["shared"]["provisioner"] == "file.csi.azure.com"
     assert classes["shared"]["parameters"] == {"protocol": "nfs", "skuName": "Premium_ZRS", "networkEndpointType": "privateEndpoint"}

@@ -35,6 +35,7 @@ OWNED = [
     ("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy"),
     ("rbac.authorization.k8s.io", "v1", "roles", "Role"), ("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
     ("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute"),
+    ("gateway.envoyproxy.io", "v1alpha1", "securitypolicies", "SecurityPolicy"),
     ("argoproj.io", "v1alpha1", "workflows", "Workflow"), ("argoproj.io", "v1alpha1", "cronworkflows", "CronWorkflow"),
     ("external-secrets.io", "v1", "externalsecrets", "ExternalSecret"),
     ("monitoring.coreos.com", "v1", "prometheusrules", "PrometheusRule"),
