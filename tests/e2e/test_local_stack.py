@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.support.engines import ROOT, SHARED_CRDS, missing_pulumi_engines, pulumi_stack_module
+
+ENGINES = ROOT / ".engines"
 
 pytestmark = pytest.mark.e2e
 STACK = "local"
@@ -29,15 +32,22 @@ def project(tmp_path_factory, control_plane):
         pytest.skip(f"engines not built ({', '.join(missing)}): run `make engines`")
     control_plane.install_crds([SHARED_CRDS / "cloudnative-pg"])
     base = tmp_path_factory.mktemp("local-stack")
-    manifests = base / "gitops"
+    # The manifests folder must sit inside the project (the program resolves it against the project root): a
+    # scratch copy under the git-ignored .engines/, removed afterwards.
+    manifests = Path(tempfile.mkdtemp(prefix="e2e-gitops-", dir=ENGINES))
+    shutil.rmtree(manifests)
     shutil.copytree(ROOT / "examples" / "local", manifests)
     (base / "stacks").mkdir()
+    # The engine checks that Pulumi.yaml's `main` exists; the program itself runs inline (pulumi_stack.py).
+    (base / "infra").mkdir()
     shutil.copy(ROOT / "Pulumi.yaml", base / "Pulumi.yaml")
     stack_file = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{STACK}.yaml").read_text())
-    stack_file["config"]["cloud-kernel:userSpace"]["manifests"] = str(manifests)
+    stack_file["config"]["cloud-kernel:userSpace"]["manifests"] = str(manifests.relative_to(ROOT))
     stack_file["config"]["cloud-kernel:cloud"]["local"]["kubeconfig"] = str(control_plane.kubeconfig)
     (base / "stacks" / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump(stack_file, sort_keys=False))
-    return base
+    (base / "gitops").symlink_to(manifests)
+    yield base
+    shutil.rmtree(manifests, ignore_errors=True)
 
 
 def engine(project: Path, command: str, **kwargs):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from cloud_kernel.specs import ClusterSpec, IdentityRequest, VolumeClassSpec
+from cloud_kernel.specs import CloudKernelSpec, ClusterSpec, IdentityRequest, VolumeClassSpec
 from core_kernel.identities import identity_requests
 from core_kernel.specs import CoreKernelSpec
 
@@ -21,8 +21,10 @@ def test_private_access_cidrs_are_networks_never_everything():
 
 @pytest.mark.parametrize(("tier", "iops"), [("fast", 16000), ("fast", 1001), ("standard", 3001)])
 def test_a_fixed_iops_too_high_for_a_small_claim_is_refused(tier, iops):
-    with pytest.raises(ValidationError, match="fails for small claims.*use iopsPerGb"):
-        VolumeClassSpec(tier=tier, iops=iops)
+    volumes = {"classes": {"data": {"tier": tier, "iops": iops, "default": True}}}
+    with pytest.raises(ValidationError, match="volumes.classes.data: iops .* fails for small claims.*use iopsPerGb"):
+        CloudKernelSpec.model_validate({"provider": "aws", "region": "eu-west-1", "nodePools": {"system": {}},
+                                        "volumes": volumes})
 
 
 def test_iops_per_gb_is_for_io2_only_and_exclusive():
