@@ -62,6 +62,7 @@ def print_summary(result: PlanResult, console: Console, out_dir: Path) -> None:
                   markup=False, highlight=False)
     for line in summary_lines(plan_summary(result)):
         console.print(line, markup=False, highlight=False)
+    print_deploy_estimate(result, console)
     for p in result.policy:
         console.print(f"  [{p['level']}] {p['rule']}: {p['urn'].rsplit('::', 1)[-1]}", markup=False, highlight=False)
         for line in textwrap.wrap(p["message"], WIDTH - 6):
@@ -72,3 +73,19 @@ def print_summary(result: PlanResult, console: Console, out_dir: Path) -> None:
     where = os.path.relpath(out_dir) if not os.path.relpath(out_dir).startswith("../..") else str(out_dir)
     console.print(f"Wrote {os.path.join(where, 'plan.json')} and {os.path.join(where, 'manifests')}/",
                   markup=False, highlight=False)
+
+
+def print_deploy_estimate(result: PlanResult, console: Console) -> None:
+    """The estimated `pulumi up` time, its critical path, and the irreducible chain (kernelctl/plan/critical_path.py)."""
+    from kernelctl.plan.critical_path import estimate, minutes
+
+    found = estimate(result.resources)
+    heading = (f"Estimated pulumi up: {minutes(found.seconds)}; irreducible chain: "
+               f"{minutes(found.irreducible_seconds)} ({found.ratio:.2f}x). Critical path:")
+    for line in textwrap.wrap(heading, WIDTH):
+        console.print(line, markup=False, highlight=False)
+    for step in found.path:
+        if step.seconds:
+            text = f"{minutes(step.finish):>13} +{step.seconds:>4.0f} s {step.type} {step.name}"
+            for index, line in enumerate(textwrap.wrap(text, WIDTH - 2, subsequent_indent=" " * 22)):
+                console.print("  " + line, markup=False, highlight=False)
