@@ -31,9 +31,19 @@ def plan_document(result: PlanResult) -> dict[str, Any]:
     }
 
 
+JSON_OPTIONS: dict[str, Any] = {"indent": 2, "sort_keys": True, "ensure_ascii": False}
+
+
 def plan_json(result: PlanResult) -> str:
     """Sorted keys, no timestamps: the same config gives the same bytes."""
-    return json.dumps(plan_document(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(plan_document(result), **JSON_OPTIONS) + "\n"
+
+
+def _write_plan_json(result: PlanResult, path: Path) -> None:
+    """The bytes of `plan_json`, streamed to the file: a plan of thousands of Resources is never one string."""
+    with path.open("w", encoding="utf-8") as stream:
+        json.dump(plan_document(result), stream, **JSON_OPTIONS)
+        stream.write("\n")
 
 
 def write_plan(result: PlanResult, out_dir: Path) -> None:
@@ -41,7 +51,7 @@ def write_plan(result: PlanResult, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".plan-", dir=out_dir))
     try:
-        (staging / "plan.json").write_text(plan_json(result), encoding="utf-8")
+        _write_plan_json(result, staging / "plan.json")
         manifests = staging / "manifests"
         manifests.mkdir()
         write_manifests(result.kubernetes, manifests)
