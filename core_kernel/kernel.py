@@ -1,11 +1,12 @@
 """`CoreKernel`: everything every workspace relies on, installed into the cluster of any cloud.
 
-It consumes only the `CloudKernelContract`. Children, in dependency order:
-  Scheduling (PriorityClasses) -> Namespaces (PSA labels + NetworkPolicies) -> ClusterAddons (what the cloud's
-  managed Kubernetes lacks, `core_kernel/addons.py`) -> Monitoring (its CRDs back
-  the other charts' ServiceMonitors) -> CertManager (ClusterIssuer) -> ExternalSecrets (ClusterSecretStore)
-  -> Gateway (GatewayClass, Gateway, TLS) -> Workflows, Spark, Catalog, Policy, Runtime -> the `platform-context`
-  ConfigMap. Each service is switched by `cloud-kernel:core.<service>.enabled`.
+It consumes only the `CloudKernelContract`. Children: Scheduling (PriorityClasses), Namespaces (PSA labels +
+NetworkPolicies) and ClusterAddons (what the cloud's managed Kubernetes lacks, `core_kernel/addons.py`) first,
+then the services in parallel, each waiting only for what it needs (a reason per edge, `BuildContext.ready`):
+charts that emit ServiceMonitors wait for Monitoring (its CRDs), the Gateway's Certificate for CertManager (CRDs,
+ClusterIssuer), the catalog's ExternalSecret for ExternalSecrets (CRDs, ClusterSecretStore), the Runtime's
+ServiceMonitor for Monitoring; then the `platform-context` ConfigMap. Each service is switched by
+`cloud-kernel:core.<service>.enabled`.
 """
 
 from __future__ import annotations

@@ -52,3 +52,24 @@ def _closure(by_urn, urn):
         out.add(current)
         stack.extend(u for u, r in by_urn.items() if r["parent"] == current)
     return out
+
+
+def test_only_charts_with_monitors_wait_for_the_monitoring_release(stack_plan):
+    """Ordering between core releases: a release waits for kube-prometheus-stack only when its chart emits a
+    ServiceMonitor/PodMonitor (the CRDs come with that release); the gateway and the catalog start without it."""
+    releases = {r["name"]: r for r in stack_plan("prod-aws").resources if r["type"] == "kubernetes:helm.sh/v3:Release"}
+    monitoring = releases["core-monitoring-release"]["urn"]
+    waiting = sorted(name for name, r in releases.items() if monitoring in r["dependencies"])
+    assert waiting == [
+        "core-cert-manager-release", "core-external-secrets-release", "core-policy-release",
+        "core-spark-release", "core-workflows-release",
+    ]
+
+
+def test_every_monitoring_custom_resource_waits_for_the_monitoring_release(stack_plan):
+    """Objects of the monitoring.coreos.com CRDs the core kernel creates itself wait for the release installing them."""
+    resources = stack_plan("prod-aws").resources
+    monitoring = next(r["urn"] for r in resources if r["name"] == "core-monitoring-release")
+    monitors = [r for r in resources if r["type"].startswith("kubernetes:monitoring.coreos.com/")]
+    assert monitors
+    assert all(monitoring in r["dependencies"] for r in monitors), [r["name"] for r in monitors]
