@@ -29,6 +29,10 @@ stack; change a row when a better public figure exists, and cite it.
 | gcp:servicenetworking/connection:Connection | 60 | Private services access peering: ~1 min                         |
 | gcp:compute/router:Router, gcp:compute/routerNat:RouterNat | 30 | Cloud NAT: under a minute               |
 | gcp:kms/cryptoKey:CryptoKey            | 5    | Cloud KMS API: synchronous                                          |
+| azure-native:containerservice:ManagedCluster | 480 | AKS quickstart, "Deploy an AKS cluster": several minutes (~8 typical)|
+| azure-native:containerservice:AgentPool| 180  | AKS node pools: ~3 min                                              |
+| azure-native:dbforpostgresql:Server    | 600  | Azure Database for PostgreSQL flexible server quickstart: ~10 min   |
+| azure-native:network:NatGateway, azure-native:network:PrivateEndpoint | 60 | about a minute each        |
 | kubernetes:helm.sh/v3:Release          | 90   | Helm `--atomic --wait`: pulls images, waits for Ready pods (~1.5 min)|
 | kubernetes:* (any other object)        | 2    | one API server round trip (Pulumi awaits readiness for few kinds)   |
 | aws:*, gcp:*, azure-native:* (other)   | 5    | most control-plane calls (IAM, S3, VPC, subnets) take seconds       |
@@ -58,6 +62,11 @@ PRIORS: dict[str, float] = {
     "gcp:compute/router:Router": 30,
     "gcp:compute/routerNat:RouterNat": 30,
     "gcp:kms/cryptoKey:CryptoKey": 5,
+    "azure-native:containerservice:ManagedCluster": 480,
+    "azure-native:containerservice:AgentPool": 180,
+    "azure-native:dbforpostgresql:Server": 600,
+    "azure-native:network:NatGateway": 60,
+    "azure-native:network:PrivateEndpoint": 60,
     "kubernetes:helm.sh/v3:Release": 90,
 }
 PACKAGE_DEFAULTS: dict[str, float] = {"kubernetes": 2, "aws": 5, "gcp": 5, "azure-native": 5, "pulumi": 0, "random": 0}
