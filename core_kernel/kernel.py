@@ -35,6 +35,8 @@ from core_kernel.services.spark import Spark
 from core_kernel.services.workflows import Workflows
 from core_kernel.specs import CoreKernelSpec
 
+GATING_ADDONS = frozenset({"loadBalancerController"})
+
 
 class Scheduling(pulumi.ComponentResource):
     """PriorityClasses: platform-critical, workspace-default (the global default) and batch."""
@@ -152,7 +154,10 @@ class CoreKernel(pulumi.ComponentResource):
         )
         # Load balancers, node autoscaling and the metrics API come before the services that rely on them.
         self.addons = ClusterAddons(f"{name}-addons", ctx, addons, child)
-        ctx.base_ready = [*ctx.base_ready, *self.addons.releases.values()]
+        # Of the add-ons, only the AWS Load Balancer Controller gates other releases: its webhooks (Services, Pods)
+        # fail closed until it runs. The autoscaler, metrics-server, device plugin and external-dns gate nothing.
+        gating = [r for key, r in self.addons.releases.items() if key in GATING_ADDONS]
+        ctx.base_ready = [*ctx.base_ready, *gating]
         self.services: dict[str, pulumi.ComponentResource] = {}
         if spec.monitoring.enabled:
             monitoring = Monitoring(f"{name}-monitoring", ctx, child)
