@@ -1,11 +1,12 @@
 """`CoreKernel`: everything every workspace relies on, installed into the cluster of any cloud.
 
-It consumes only the `CloudKernelContract`. Children, in dependency order:
-  Scheduling (PriorityClasses) -> Namespaces (PSA labels + NetworkPolicies) -> ClusterAddons (what the cloud's
-  managed Kubernetes lacks, `core_kernel/addons.py`) -> Monitoring (its CRDs back
-  the other charts' ServiceMonitors) -> CertManager (ClusterIssuer) -> ExternalSecrets (ClusterSecretStore)
-  -> Gateway (GatewayClass, Gateway, TLS) -> Workflows, Spark, Catalog, Policy, Runtime -> the `platform-context`
-  ConfigMap. Each service is switched by `cloud-kernel:core.<service>.enabled`.
+It consumes only the `CloudKernelContract`. Children: Scheduling (PriorityClasses), Namespaces (PSA labels +
+NetworkPolicies) and ClusterAddons (what the cloud's managed Kubernetes lacks, `core_kernel/addons.py`) first,
+then the services in parallel, each waiting only for what it needs (a reason per edge, `BuildContext.ready`):
+charts that emit ServiceMonitors wait for Monitoring (its CRDs), the Gateway's Certificate for CertManager (CRDs,
+ClusterIssuer), the catalog's ExternalSecret for ExternalSecrets (CRDs, ClusterSecretStore), the Runtime's
+ServiceMonitor for Monitoring; then the `platform-context` ConfigMap. Each service is switched by
+`cloud-kernel:core.<service>.enabled`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from core_kernel.services.runtime import Runtime
 from core_kernel.services.spark import Spark
 from core_kernel.services.workflows import Workflows
 from core_kernel.specs import CoreKernelSpec
+
+GATING_ADDONS = frozenset({"loadBalancerController"})
 
 
 class Scheduling(pulumi.ComponentResource):
@@ -151,7 +154,10 @@ class CoreKernel(pulumi.ComponentResource):
         )
         # Load balancers, node autoscaling and the metrics API come before the services that rely on them.
         self.addons = ClusterAddons(f"{name}-addons", ctx, addons, child)
-        ctx.base_ready = [*ctx.base_ready, *self.addons.releases.values()]
+        # Of the add-ons, only the AWS Load Balancer Controller gates other releases: its webhooks (Services, Pods)
+        # fail closed until it runs. The autoscaler, metrics-server, device plugin and external-dns gate nothing.
+        gating = [r for key, r in self.addons.releases.items() if key in GATING_ADDONS]
+        ctx.base_ready = [*ctx.base_ready, *gating]
         self.services: dict[str, pulumi.ComponentResource] = {}
         if spec.monitoring.enabled:
             monitoring = Monitoring(f"{name}-monitoring", ctx, child)

@@ -151,7 +151,7 @@ def _pulumi_key_issues(values: dict[str, Any]) -> list[ConfigIssue]:
 
 def project_name(root: Path = PROJECT_ROOT) -> str:
     """The Pulumi project name (`name:` of Pulumi.yaml): part of every physical name."""
-    document = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))
+    document = yaml.load((root / "Pulumi.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     return str(document["name"])
 
 

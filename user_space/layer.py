@@ -32,7 +32,7 @@ TYPE_TOKEN = "cloud-kernel:user-space:UserSpace"
 def load_crds() -> list[dict[str, Any]]:
     docs = []
     for path in sorted(CRD_DIR.glob("*.yaml")):
-        docs.extend(d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d)
+        docs.extend(d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) if d)
     return docs
 
 

@@ -86,14 +86,15 @@ def redact_secrets(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-class _BlockDumper(yaml.SafeDumper):
-    """Multi-line strings (SQL, config files) as literal blocks: readable renders and golden diffs."""
+class _BlockDumper(yaml.CSafeDumper):
+    """Multi-line strings (SQL, config files) as literal blocks: readable renders and golden diffs. libyaml's
+    emitter (`CSafeDumper`) writes them: the pure-Python one took most of the time of writing a plan."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
 
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _str(dumper: yaml.CSafeDumper, value: str) -> yaml.ScalarNode:
     if "\n" in value and not any(line != line.rstrip() for line in value.split("\n")):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)

@@ -19,6 +19,11 @@ from core_kernel.specs import CoreKernelSpec
 from core_kernel.versions import CHARTS
 
 PLATFORM_CRITICAL = PRIORITY_CLASSES["platform_critical"]
+# Services that create a ServiceMonitor or PodMonitor when monitoring is on (monitoring.coreos.com CRDs): the
+# charts whose values switch one on, and the Runtime ("platform": its own ServiceMonitor). The gateway (gateway-helm)
+# and catalog (lakekeeper) values have no such switch; the policy service makes its ServiceMonitor wait for the
+# monitoring release itself (per kind): none of them waits for monitoring as a whole.
+EMITS_MONITORS = frozenset({"certManager", "externalSecrets", "workflows", "spark", "platform"})
 
 
 @dataclass
@@ -60,8 +65,14 @@ class BuildContext:
         return system_placement(self.contract)
 
     def ready(self, key: str, *extra: pulumi.Resource | None) -> list[pulumi.Resource]:
+        """What a service's resources wait for, each edge for a reason: `base_ready` (the cluster's nodes: pods need
+        one; the PriorityClasses: admission refuses an unknown priorityClassName; the cluster add-ons' releases, set
+        by `CoreKernel`: e.g. the AWS Load Balancer Controller's webhook on Services and Pods), its namespace and
+        NetworkPolicies (`namespace_ready`: the namespace must exist, deny-by-default before any pod), and, for a
+        chart in `EMITS_MONITORS` while monitoring is on, the kube-prometheus-stack release (it installs the
+        ServiceMonitor/PodMonitor CRDs that chart's objects need). Nothing else: other services start in parallel."""
         deps = [*self.base_ready, *self.namespace_ready.get(key, []), *(e for e in extra if e is not None)]
-        if self.monitoring and self.monitoring_release is not None and key != "monitoring":
+        if self.monitoring and self.monitoring_release is not None and key in EMITS_MONITORS:
             deps.append(self.monitoring_release)
         return deps
 

@@ -31,9 +31,19 @@ def plan_document(result: PlanResult) -> dict[str, Any]:
     }
 
 
+JSON_OPTIONS: dict[str, Any] = {"indent": 2, "sort_keys": True, "ensure_ascii": False}
+
+
 def plan_json(result: PlanResult) -> str:
     """Sorted keys, no timestamps: the same config gives the same bytes."""
-    return json.dumps(plan_document(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(plan_document(result), **JSON_OPTIONS) + "\n"
+
+
+def _write_plan_json(result: PlanResult, path: Path) -> None:
+    """The bytes of `plan_json`, streamed to the file: a plan of thousands of Resources is never one string."""
+    with path.open("w", encoding="utf-8") as stream:
+        json.dump(plan_document(result), stream, **JSON_OPTIONS)
+        stream.write("\n")
 
 
 def write_plan(result: PlanResult, out_dir: Path) -> None:
@@ -41,7 +51,7 @@ def write_plan(result: PlanResult, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".plan-", dir=out_dir))
     try:
-        (staging / "plan.json").write_text(plan_json(result), encoding="utf-8")
+        _write_plan_json(result, staging / "plan.json")
         manifests = staging / "manifests"
         manifests.mkdir()
         write_manifests(result.kubernetes, manifests)
@@ -62,6 +72,7 @@ def print_summary(result: PlanResult, console: Console, out_dir: Path) -> None:
                   markup=False, highlight=False)
     for line in summary_lines(plan_summary(result)):
         console.print(line, markup=False, highlight=False)
+    print_deploy_estimate(result, console)
     for p in result.policy:
         console.print(f"  [{p['level']}] {p['rule']}: {p['urn'].rsplit('::', 1)[-1]}", markup=False, highlight=False)
         for line in textwrap.wrap(p["message"], WIDTH - 6):
@@ -72,3 +83,19 @@ def print_summary(result: PlanResult, console: Console, out_dir: Path) -> None:
     where = os.path.relpath(out_dir) if not os.path.relpath(out_dir).startswith("../..") else str(out_dir)
     console.print(f"Wrote {os.path.join(where, 'plan.json')} and {os.path.join(where, 'manifests')}/",
                   markup=False, highlight=False)
+
+
+def print_deploy_estimate(result: PlanResult, console: Console) -> None:
+    """The estimated `pulumi up` time, its critical path, and the irreducible chain (kernelctl/plan/critical_path.py)."""
+    from kernelctl.plan.critical_path import estimate, minutes
+
+    found = estimate(result.resources)
+    heading = (f"Estimated pulumi up: {minutes(found.seconds)}; irreducible chain: "
+               f"{minutes(found.irreducible_seconds)} ({found.ratio:.2f}x). Critical path:")
+    for line in textwrap.wrap(heading, WIDTH):
+        console.print(line, markup=False, highlight=False)
+    for step in found.path:
+        if step.seconds:
+            text = f"{minutes(step.finish):>13} +{step.seconds:>4.0f} s {step.type} {step.name}"
+            for index, line in enumerate(textwrap.wrap(text, WIDTH - 2, subsequent_indent=" " * 22)):
+                console.print("  " + line, markup=False, highlight=False)

@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
 from pulumi.runtime.mocks import MockMonitor
 
-from infra.config import StackConfig, read_stack
+from infra.config import StackConfig, project_name, read_stack
 from kernelctl.plan.recorder import Registration, RecordingMonitor
 from kernelctl.plan.simulated import SimulatedCloud
 from kernelctl.plan.simulated.context import SimContext
@@ -52,11 +51,6 @@ class PlanResult:
     @property
     def failed_mandatory_policies(self) -> list[dict[str, Any]]:
         return [p for p in self.policy if p["level"] == "mandatory"]
-
-
-def project_name(root: Path) -> str:
-    document = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8"))
-    return str(document["name"])
 
 
 def runtime_config(values: dict[str, Any]) -> tuple[dict[str, str], list[str]]:

@@ -28,16 +28,20 @@ class Index:
     needs: dict[str, set[str]] = field(default_factory=dict)
     # parts of Resources that compiled only partly (reported as Unsupported next to the objects)
     notes: list[Any] = field(default_factory=list)
+    # (type, name) -> the Resources of that identity, in manifest order: `find` stays O(1) with 10,000 Resources.
+    by_name: dict[tuple[str, str], list[Res]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.stacks = StackRegistry([r.data for r in self.resources if r.type == "stack"])
+        for r in self.resources:
+            self.by_name.setdefault((r.type, r.name), []).append(r)
 
     def of_type(self, type_name: str) -> list[Res]:
         return [r for r in self.resources if r.type == type_name]
 
     def find(self, type_name: str, name: str, workspace: str | None = None) -> Res | None:
-        for r in self.resources:
-            if r.type == type_name and r.name == name and (workspace is None or r.workspace == workspace):
+        for r in self.by_name.get((type_name, name), ()):
+            if workspace is None or r.workspace == workspace:
                 return r
         return None
 

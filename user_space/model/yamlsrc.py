@@ -1,7 +1,9 @@
 """YAML reading that remembers where things are: each document's line and the line of every node.
 
-PyYAML's composer keeps node marks; walking the node tree beside the constructed data gives a map from
-a field path (keys and list indexes) to its 1-based line, which error messages use.
+libyaml (`CSafeLoader`) composes the node tree with its marks; walking it beside the constructed data gives a
+map from a field path (keys and list indexes) to its 1-based line, which error messages use. That walk only
+happens when a message asks for a line (`Document.line_of`): a valid document costs the parse, the duplicate-key
+check (done while constructing) and, only when the text has anchors and aliases, the alias-expansion check.
 """
 
 from __future__ import annotations
@@ -16,13 +18,26 @@ Path = tuple[Any, ...]
 # needs, far less than an alias bomb (a few lines that expand to billions of nodes) would take.
 MAX_EXPANDED_NODES = 100_000
 MERGE_TAG = "tag:yaml.org,2002:merge"
+# Below both, a text nests at most ~350 levels: well within the recursion limit of the code that reads it.
+MAX_UNCHECKED_CHARS = 20_000
+MAX_UNCHECKED_INDICATORS = 150
 
 
 @dataclass
 class Document:
     data: Any
     line: int
-    lines: dict[Path, int] = field(default_factory=dict)
+    node: yaml.Node | None = field(default=None, repr=False, compare=False)
+    _lines: dict[Path, int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def lines(self) -> dict[Path, int]:
+        """Field path -> line, built from the node tree on first use."""
+        if self._lines is None:
+            self._lines = {}
+            if self.node is not None:
+                _walk(self.node, (), self._lines)
+        return self._lines
 
     def line_of(self, loc: Path) -> int:
         """The line of the deepest existing node on `loc` (the document line at worst)."""
@@ -92,12 +107,33 @@ def _check_keys(node: yaml.MappingNode) -> None:
         seen.add((key.tag, key.value))
 
 
+class _Loader(yaml.CSafeLoader):
+    """libyaml's parser and composer (the same nodes and marks as the pure-Python loader, built in C), and a
+    constructor that refuses a repeated key in the same pass that builds the mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        _check_keys(node)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _needs_tree_check(text: str) -> bool:
+    """Whether a text could expand through aliases or nest deeper than the code reading it can recurse.
+
+    An alias needs an anchor: a text without both `&` and `*` cannot expand, nor refer to itself. A nesting
+    level needs a flow opener, a `-` or `?` indicator, or a deeper indentation (depth d takes d*(d-1)/2 spaces):
+    a short text with few of those cannot nest deeply. Any other text gets the full `check_tree`."""
+    if "&" in text and "*" in text:
+        return True
+    return len(text) > MAX_UNCHECKED_CHARS or sum(text.count(c) for c in "[{-?") > MAX_UNCHECKED_INDICATORS
+
+
 def read_documents(text: str) -> tuple[list[Document], YamlSyntaxError | None]:
     """Parse every document of a multi-document YAML text. A syntax error stops reading: the documents
     before it are returned together with the error."""
     docs: list[Document] = []
+    checked = _needs_tree_check(text)
     try:
-        loader = yaml.SafeLoader(text)  # checks the characters first: a NUL or other unprintable one fails here
+        loader = _Loader(text)  # a NUL or unprintable character is an error here
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return docs, YamlSyntaxError(f"YAML syntax error: {_one_line(exc)}", mark.line + 1 if mark else None)
@@ -106,11 +142,10 @@ def read_documents(text: str) -> tuple[list[Document], YamlSyntaxError | None]:
             node = loader.get_node()
             if node is None:
                 continue
-            check_tree(node)
+            if checked:
+                check_tree(node)
             data = loader.construct_document(node)
-            lines: dict[Path, int] = {}
-            _walk(node, (), lines)
-            docs.append(Document(data, node.start_mark.line + 1, lines))
+            docs.append(Document(data, node.start_mark.line + 1, node))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
