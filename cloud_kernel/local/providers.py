@@ -13,7 +13,8 @@ def kubernetes_provider(name: str, spec: LocalSpec, *, production: bool, parent:
     credentials, never passes through the program, the plan or the state."""
     return k8s.Provider(
         name,
-        kubeconfig=spec.kubeconfig,
+        # Treated as a secret like every kubeconfig input, though here it is a path: the state never shows it.
+        kubeconfig=pulumi.Output.secret(spec.kubeconfig) if spec.kubeconfig else None,
         context=spec.context,
         cluster_identifier=spec.cluster_name,
         enable_server_side_apply=True,
