@@ -77,7 +77,9 @@ def load_for_apply(path: Path, recursive: bool, workspace: str | None) -> list[d
     if not files:
         raise ClusterFail(f"no manifests (*.yaml, *.yml) in {path}{'' if recursive else ' (use -R for sub-folders)'}",
                           code=2)
-    folder = load_manifests(files)
+    # Each Resource is checked alone: what it references may already be in the cluster, and the runtime waits
+    # by name for what is not (status pending, a condition naming it).
+    folder = load_manifests(files, references=False)
     if folder.problems:
         raise ClusterFail("invalid Resource manifests, nothing applied:\n" + "\n".join(folder.problems))
     views = []

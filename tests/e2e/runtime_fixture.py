@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tests.support.engines import ROOT, SHARED_CRDS
 
-ADDON_CRDS = ["argo-workflows", "external-secrets", "gateway-api", "prometheus-operator", "spark-operator"]
+ADDON_CRDS = ["argo-workflows", "envoy-gateway", "external-secrets", "gateway-api", "prometheus-operator",
+              "spark-operator"]
 __all__ = ["ADDON_CRDS", "ROOT", "SHARED_CRDS", "Runtime"]
 
 

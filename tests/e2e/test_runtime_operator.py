@@ -168,7 +168,9 @@ def test_owned_objects_have_the_compiled_content(platform):
     want = desired(res, Known([Res(v) for v in views], ctx.node_pools), ctx,
                    Owner("service", "orders-api", "retail", cr["metadata"]["uid"]))
     kinds = sorted(o["kind"] for o in want.owned)
-    assert kinds == ["Deployment", "HTTPRoute", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service"]
+    # the route needs a JWT (noAuthentication is false): a SecurityPolicy targets it
+    assert kinds == ["Deployment", "HTTPRoute", "HorizontalPodAutoscaler", "PodDisruptionBudget", "SecurityPolicy",
+                     "Service"]
     assert sorted(o["kind"] for o in cr["status"]["objects"]) == kinds
     compiled = next(o for o in want.owned if o["kind"] == "Deployment")
     live = plane.get_json("deployment", "-n", "retail", "orders-api", "--show-managed-fields")
