@@ -15,7 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from cloud_kernel.contracts import (CloudKernelContract, NodePoolFacts, WorkloadIdentity, node_pool_facts,
-                                    postgres_facts)
+                                    postgres_facts, require_unique_names)
 from cloud_kernel.local.postgres import Postgres
 from cloud_kernel.local.providers import kubernetes_provider, labels
 from cloud_kernel.local.volumes import Volumes
@@ -65,6 +65,7 @@ class LocalCloudKernel(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("cloud-kernel:local:CloudKernel", name, None, opts)
+        require_unique_names(identities)
         production = environment == "prod"
         provider = kubernetes_provider(f"{name}-kubernetes", spec.local, production=production, parent=self)
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=provider)
