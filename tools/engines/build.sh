@@ -69,7 +69,10 @@ pulumi() {
 pulumi_kubernetes() {
   local mod=pulumi-kubernetes dir=$ROOT/tools/engines/pulumi-kubernetes
   local release; release=$(sed -n 's/^.*at the commit of its v\([0-9.]*\) release.*$/\1/p' "$dir/go.mod")
-  local src; src=$(cd "$dir" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)
+  # `go list -m` reports no Dir for a module not yet in the module cache (a fresh machine): download it first.
+  local src; src=$(cd "$dir" && go mod download github.com/pulumi/pulumi-kubernetes/provider/v4 &&
+    go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)
+  [[ -d $src/cmd/pulumi-resource-kubernetes ]] || { echo "engines: provider sources not found ('$src')" >&2; exit 1; }
   local cmd=$dir/generated/pulumi-resource-kubernetes
   local ld="-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$release"
   local k; k=$(key "$mod" "pulumi-resource-kubernetes $ld")
