@@ -19,9 +19,19 @@ $(STAMP): pyproject.toml constraints.txt
 plan: $(STAMP)
 	$(BIN)/kernelctl plan --stack $(STACK)
 
-test: $(STAMP)
+# checkov (the hardening test's scanner) lives in its own venv: its pinned dependencies clash with ours.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_STAMP): tools/checkov/constraints.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c tools/checkov/constraints.txt checkov
+	touch $(CHECKOV_STAMP)
+
+test: $(STAMP) $(CHECKOV_STAMP)
 	@# pytest exits 5 when it collects no test: that is not a failure; every other non-zero code is.
-	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo 'pytest: no tests collected'; exit 0; fi; exit $$rc
+	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest -q; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo 'pytest: no tests collected'; exit 0; fi; exit $$rc
 
 # Regenerate checked-in generated files (stack schema, CRDs, JSON schemas, compiler goldens).
 schemas: $(STAMP)
@@ -52,5 +62,5 @@ up preview destroy: $(STAMP) engines
 	$(BIN)/python tools/engines/pulumi_stack.py $@ --stack $(STACK)
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache build *.egg-info
 	@echo 'engines are kept: rm -rf .engines to remove them (and the local cluster state)'

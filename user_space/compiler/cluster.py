@@ -15,10 +15,12 @@ from user_space.compiler.common import Res, Unsupported, dns_name, metadata, obj
 from user_space.compiler.index import Index
 from user_space.compiler.pods import (PULL_POLICY, consume_secret, PodParts, harden, placement, pod_security_context,
                                       resources_for)
+from user_space.compiler.images import TRINO_IMAGE
 from user_space.model.udl import parse_udl
 
-TRINO_IMAGE = "docker.io/trinodb/trino:463"
-TRINO_UID = 1000
+# Not the image's own uid 1000 (it may clash with a host user, checkov CKV_K8S_40): Trino only reads /usr/lib/trino
+# and writes to its data dir and /tmp, both emptyDirs owned through fsGroup.
+TRINO_UID = 10000
 
 
 class ClusterUnsupported(Exception):

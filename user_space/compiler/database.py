@@ -25,8 +25,8 @@ from user_space.compiler.common import (INSTANCE_WORKSPACE, CompileError, Res, c
                                         require)
 from user_space.compiler.index import Index
 from user_space.compiler.pods import placement, pod_security_context, small_container
+from user_space.compiler.images import POSTGRES_CLIENT_IMAGE
 
-POSTGRES_CLIENT_IMAGE = "docker.io/library/postgres:16.4-alpine"
 MIGRATIONS_TABLE = "cloudkernel_schema_migrations"
 _MIGRATION = re.compile(r"(?P<version>.+?)\.(?P<direction>up|down)\.sql")
 

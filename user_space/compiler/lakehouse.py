@@ -16,8 +16,8 @@ from typing import Any
 from user_space.compiler.common import CompileError, Res, Unsupported, dns_name, metadata, obj, require, short_hash
 from user_space.compiler.index import Index
 from user_space.compiler.pods import placement, pod_security_context, small_container
+from user_space.compiler.images import CURL_IMAGE
 
-CURL_IMAGE = "docker.io/curlimages/curl:8.10.1"
 
 
 def lakehouse_depot_name(res: Res) -> str:

@@ -126,6 +126,28 @@ def harden(container: dict[str, Any], overrides: dict[str, Any] | None = None) -
     return container
 
 
+#: checkov's threshold for a uid that cannot clash with a host user (CKV_K8S_40).
+HIGH_UID = 10000
+
+
+def declared_exceptions(stack_ref: str, stack_image: str | None, container: dict[str, Any]) -> dict[str, str]:
+    """checkov checks a container fails because its Stack or its Resource declared so, with that declaration as
+    the reason (`checkov_skips`): a Stack's writable root or image user (containerResourceTemplate), or the
+    Resource's own image given by tag (the container stack's stackSpec.image). Anything else must pass."""
+    reasons: dict[str, str] = {}
+    sc = container.get("securityContext") or {}
+    if sc.get("readOnlyRootFilesystem") is False:
+        reasons["CKV_K8S_22"] = f"the Stack {stack_ref} declares that its image writes to its root filesystem"
+    uid = sc.get("runAsUser")
+    if isinstance(uid, int) and uid < HIGH_UID:
+        reasons["CKV_K8S_40"] = f"the Stack {stack_ref} runs its image as the image's own user {uid}"
+    image = container.get("image") or ""
+    if image != stack_image and "@sha256:" not in image:
+        reasons["CKV_K8S_43"] = ("the image is the Resource's own (stackSpec.image), given by tag in its manifest; "
+                                 "write image:tag@sha256:<digest> there to pin it")
+    return reasons
+
+
 # ----- placement ----------------------------------------------------------------------------------------------
 def placement(idx: Index, res: Res, compute_name: str) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """nodeSelector and tolerations of the cloud-kernel node pool a Compute lands on."""

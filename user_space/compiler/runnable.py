@@ -20,8 +20,8 @@ from user_space.compiler.common import CompileError, Res, Unsupported, dns_name,
 from user_space.compiler.index import Index
 from user_space.compiler.pods import WORK_DIR, Pod, build_pod, small_container
 from user_space.compiler.stacks import StackDef
+from user_space.compiler.images import GIT_SYNC_IMAGE
 
-GIT_SYNC_IMAGE = "registry.k8s.io/git-sync/git-sync:v4.3.0"
 
 
 class UnsupportedRunnable(Exception):

@@ -8,6 +8,7 @@ from typing import Any
 from user_space.compiler.auth import security_policy
 from user_space.compiler.common import Res, checkov_skips, metadata, obj, require, secrets_in_env, selector_labels
 from user_space.compiler.index import Index
+from user_space.compiler.pods import declared_exceptions
 from user_space.compiler.runnable import compile_runnable
 
 TOPOLOGY_KEYS = {"hostname": "kubernetes.io/hostname", "zone": "topology.kubernetes.io/zone",
@@ -66,6 +67,7 @@ def _long_running(idx: Index, res: Res, kind: str) -> list[dict[str, Any]]:
     if secrets_in_env(run.pod.container):
         skips["CKV_K8S_35"] = ("the Resource asks for these secrets as environment variables (dataosSecrets "
                                "consumptionType envVars, the DataOS default); propFile or file mounts them as files")
+    skips.update(declared_exceptions(run.stack.ref, run.stack.image, run.pod.container))
     objects.append(obj("apps/v1", "Deployment", metadata(res, res.name, component=kind,
                                                          extra_annotations=checkov_skips(skips)),
                        spec=deployment_spec))

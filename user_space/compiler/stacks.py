@@ -101,6 +101,8 @@ def _image(block: dict[str, Any]) -> tuple[str | None, str | None]:
     tag = image.get("tag")
     if tag:
         ref += f":{tag}"
+    if image.get("digest"):
+        ref += f"@{image['digest']}"
     pull = (image.get("auth") or {}).get("imagePullSecret")
     return ref or None, pull
 

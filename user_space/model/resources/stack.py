@@ -25,6 +25,8 @@ class Image(Model):
     repository: str
     image: str
     tag: ScalarText
+    #: Cloud Kernel extension: the image's index digest (`sha256:<64 hex>`); the pod then runs `tag@digest`.
+    digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
     auth: ImageAuth | None = None
 
 
