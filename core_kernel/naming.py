@@ -35,6 +35,15 @@ CATALOG_SERVICE_ACCOUNT = "lakekeeper"
 CATALOG_PORT = 8181
 CATALOG_DATABASE = "iceberg_catalog"
 CATALOG_DB_USER = "iceberg_catalog"
+# Lakekeeper's authorizer: the chart's OpenFGA sub-chart in the catalog namespace, its own database and role.
+OPENFGA_DATABASE = "openfga"
+OPENFGA_DB_USER = "openfga"
+OPENFGA_GRPC_PORT = 8081  # the endpoint the chart gives Lakekeeper (`openfga.grpc.addr`)
+OPENFGA_METRICS_PORT = 2112  # `openfga.telemetry.metrics.addr`
+# Selector labels of the pods of each (chart name, release name): the Lakekeeper catalog and migration pods,
+# the OpenFGA pods of its sub-chart.
+CATALOG_POD_LABELS: dict[str, str] = {"app.kubernetes.io/name": "lakekeeper"}
+OPENFGA_POD_LABELS: dict[str, str] = {"app.kubernetes.io/name": "openfga", "app.kubernetes.io/instance": CATALOG_RELEASE}
 
 # kube-prometheus-stack selects rules/monitors by the `release` label of its Helm release.
 MONITORING_RELEASE = "kube-prometheus-stack"

@@ -4,7 +4,8 @@ Pure functions returning `networking.k8s.io/v1` NetworkPolicy dicts, no Pulumi i
 
 1. `default-deny`: no ingress, no egress for any pod of the namespace.
 2. `allow-dns`: egress to CoreDNS (kube-system, `k8s-app=kube-dns`) on 53/UDP and 53/TCP.
-3. `allow-same-namespace`: pods of one service talk to each other (controller <-> webhook, ...).
+3. `allow-same-namespace`: pods of one service talk to each other (controller <-> webhook, ...). Not in the
+   catalog's namespace, whose paths are named instead: only Lakekeeper reaches its authorizer, OpenFGA.
 4. `allow-egress-https`: TCP 443/6443 to any address: the Kubernetes API server (its address is not in the
    cloud contract, so it cannot be narrowed to a CIDR) and the cloud APIs over HTTPS (STS, object store,
    secret manager). Nothing else leaves the namespace unless a rule below says so.
@@ -24,7 +25,13 @@ from typing import Any
 
 from core_kernel.context import workload_identity_egress
 from core_kernel.namespaces import GATEWAY_ACCESS_LABEL, PART_OF, PlatformNamespace
-from core_kernel.naming import NAMESPACES
+from core_kernel.naming import (
+    CATALOG_POD_LABELS,
+    NAMESPACES,
+    OPENFGA_GRPC_PORT,
+    OPENFGA_METRICS_PORT,
+    OPENFGA_POD_LABELS,
+)
 from core_kernel.specs import CoreKernelSpec
 from core_kernel.versions import OPA_DIAGNOSTIC_PORT
 
@@ -42,7 +49,7 @@ METRICS_PORTS: dict[str, list[int]] = {
     "gateway": [19001],
     "workflows": [9090],
     "spark": [8080],
-    "catalog": [9000],
+    "catalog": [9000, OPENFGA_METRICS_PORT],  # Lakekeeper, OpenFGA
     "policy": [OPA_DIAGNOSTIC_PORT],
     "nodeExporter": [9100],
     "loadBalancerController": [8080],
@@ -51,6 +58,8 @@ METRICS_PORTS: dict[str, list[int]] = {
 }
 # Namespaces whose pods live on the host's side (host network, kubelet sockets): nothing in-cluster to call.
 HOST_LEVEL = frozenset({"nodeExporter", "nvidiaDevicePlugin"})
+# Namespaces whose in-namespace paths are each named by a rule of their own (no `allow-same-namespace`).
+NAMED_PATHS = frozenset({"catalog"})
 
 
 def _namespace(name: str) -> dict[str, Any]:
@@ -59,6 +68,10 @@ def _namespace(name: str) -> dict[str, Any]:
 
 def _pods_in(namespace: str, labels: dict[str, str]) -> dict[str, Any]:
     return {**_namespace(namespace), "podSelector": {"matchLabels": dict(labels)}}
+
+
+def _same_namespace_pods(labels: dict[str, str]) -> dict[str, Any]:
+    return {"podSelector": {"matchLabels": dict(labels)}}
 
 
 def _ports(*ports: int, protocol: str = "TCP") -> list[dict[str, Any]]:
@@ -113,9 +126,9 @@ def _common(ns: PlatformNamespace, spec: CoreKernelSpec, cloud: str) -> list[dic
     policies = [default_deny(name), allow_dns(name)]
     if ns.key in HOST_LEVEL:
         return policies
-    policies.append(
-        _policy("allow-same-namespace", name, ingress=[{"from": [{"podSelector": {}}]}], egress=[{"to": [{"podSelector": {}}]}])
-    )
+    if ns.key not in NAMED_PATHS:
+        everyone = {"podSelector": {}}
+        policies.append(_policy("allow-same-namespace", name, ingress=[{"from": [everyone]}], egress=[{"to": [everyone]}]))
     policies.append(_policy("allow-egress-https", name, egress=[{"to": [ANYWHERE], "ports": _ports(443, 6443)}]))
     if ns.key in IDENTITY_NAMESPACES and workload_identity_egress(cloud):
         policies.append(_policy("allow-workload-identity", name, egress=workload_identity_egress(cloud)))
@@ -214,6 +227,20 @@ def _service_rules(ns: PlatformNamespace, spec: CoreKernelSpec) -> list[dict[str
                     {"from": _from_workspaces_and_platform(spec, via_gateway=spec.catalog.expose), "ports": _ports(8181)}
                 ],
             ),
+            # Lakekeeper (server and migration pods) to OpenFGA's gRPC API, both sides named; nothing else reaches it.
+            _policy(
+                "allow-openfga-clients",
+                name,
+                pods=OPENFGA_POD_LABELS,
+                ingress=[{"from": [_same_namespace_pods(CATALOG_POD_LABELS)], "ports": _ports(OPENFGA_GRPC_PORT)}],
+            ),
+            _policy(
+                "allow-lakekeeper-to-openfga",
+                name,
+                pods=CATALOG_POD_LABELS,
+                egress=[{"to": [_same_namespace_pods(OPENFGA_POD_LABELS)], "ports": _ports(OPENFGA_GRPC_PORT)}],
+            ),
+            # Lakekeeper, OpenFGA and the database bootstrap Job to the platform Postgres (outside the cluster).
             _policy("allow-postgres", name, egress=[{"to": [ANYWHERE], "ports": _ports(5432)}]),
         ]
     if key == "policy":

@@ -37,7 +37,8 @@ CHARTS: dict[str, Chart] = {
     "workflows": Chart("argo-workflows", "1.0.18", "https://argoproj.github.io/argo-helm", "v4.0.6"),
     # Kubeflow Spark operator v2.5.2 (sparkoperator.k8s.io/v1beta2).
     "spark": Chart("spark-operator", "2.5.2", "https://kubeflow.github.io/spark-operator", "2.5.2"),
-    # Lakekeeper, the Iceberg REST catalog (see core_kernel/services/catalog.py for the choice).
+    # Lakekeeper, the Iceberg REST catalog (see core_kernel/services/catalog.py for the choice), with its
+    # authorizer from the chart's `openfga` sub-chart 0.2.62 (OpenFGA v1.14.0).
     "catalog": Chart("lakekeeper", "0.10.1", "https://lakekeeper.github.io/lakekeeper-charts/", "0.12.0"),
     # Cluster add-ons (core_kernel/addons.py says which cloud needs which).
     "loadBalancerController": Chart(

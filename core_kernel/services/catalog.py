@@ -9,13 +9,36 @@ Why Lakekeeper rather than Apache Polaris:
   release runs on every cloud with the catalog's workload identity as the only cloud credential;
 - Apache-2.0, with an OPA bridge (the platform's policy decision point) for engines such as Trino.
 
+The authorizer is OpenFGA, not Lakekeeper's `allowall` (any authenticated caller could do anything): the chart's
+own sub-chart (`internalOpenFGA`, openfga 0.2.62), because Lakekeeper writes its authorization model into the
+store itself (`migrate`) and the chart wires the endpoint (`http://lakekeeper-openfga.<ns>.svc...:8081`, gRPC).
+- Datastore: a database `openfga` with its own role on the same platform Postgres, bootstrapped by the same Job
+  as the catalog's; the chart's bundled Postgres (`openfga.postgresql`) stays off. OpenFGA reads the whole URI,
+  `postgres://openfga:<password>@<host>:<port>/openfga?sslmode=require` (TLS like the catalog; `require`, not
+  `verify-full`: the contract carries no CA bundle of the managed server), from the Secret `datastore.uriSecret`
+  names (key `uri`), built from secret Outputs: never in Helm values, plan.json or a log.
+- Migrations: `datastore.migrationType: initContainer` (each OpenFGA pod migrates before it serves). The other
+  type, `job`, is a post-install hook (the parent chart's `openfga.migrate.annotations`) while the OpenFGA and
+  Lakekeeper pods wait for it in `k8s-wait-for` init containers: with the release waiting for its pods, the hook
+  never runs (the same deadlock as Lakekeeper's own migration without `helmWait`).
+- Authentication: OpenFGA `authn.method: preshared`, keys from the Secret `authn.preshared.keysSecret` names
+  (key `keys`); Lakekeeper presents one as `LAKEKEEPER__OPENFGA__API_KEY` from the same Secret (`catalog.extraEnv`:
+  the chart's `authz.openfga.apiKey` takes only a clear value, which Helm would keep in its release record).
+- Pods: restricted contexts, requests and limits, the system pool, a PodDisruptionBudget in prod (the sub-chart
+  has none). The sub-chart has no priority-class value (its schema refuses unknown keys): OpenFGA pods get the
+  cluster default.
+- Network: in this namespace only Lakekeeper (server and migration pods) reaches OpenFGA, on 8081 only
+  (`core_kernel/network_policies.py`); OpenFGA reaches Postgres.
+The backend must not change once Lakekeeper is bootstrapped (chart note): an install bootstrapped with `allowall`
+is re-installed on a fresh catalog database (README, "Existing installs").
+
 What the core kernel creates, in order:
 1. an ExternalSecret copying the Postgres admin password from the cloud secret manager (through the
    ClusterSecretStore and External Secrets' workload identity; never stored in Pulumi config);
-2. the catalog's own role password and Lakekeeper's secret-encryption key (pulumi_random, kept in state,
-   delivered only as Kubernetes Secrets);
-3. a bootstrap Job that creates the role and the database idempotently over TLS (PGSSLMODE=require);
-4. the Lakekeeper release (it runs its own schema migrations) using that role, not the admin.
+2. the catalog's and OpenFGA's role passwords, the OpenFGA pre-shared key and Lakekeeper's secret-encryption key
+   (pulumi_random, kept in state, delivered only as Kubernetes Secrets);
+3. a bootstrap Job that creates both roles and databases idempotently over TLS (PGSSLMODE=require);
+4. the Lakekeeper release with its OpenFGA sub-chart (each runs its own schema migrations) using those roles.
 Warehouses (one per lakehouse bucket, listed in `PlatformContext.catalog.warehouses`) are registered
 through Lakekeeper's management API by the user-space runtime when a Lakehouse Resource asks for them.
 """
@@ -23,6 +46,7 @@ through Lakekeeper's management API by the user-space runtime when a Lakehouse R
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pulumi
 import pulumi_random as random
@@ -48,6 +72,9 @@ ADMIN_SECRET = "iceberg-catalog-db-admin"
 DB_SECRET = "iceberg-catalog-db"
 ENCRYPTION_SECRET = "iceberg-catalog-encryption"
 BOOTSTRAP_JOB = "iceberg-catalog-db-bootstrap"
+OPENFGA_DB_SECRET = "iceberg-catalog-openfga-db"  # password (bootstrap Job), uri (OpenFGA's datastore.uriSecret)
+OPENFGA_AUTHN_SECRET = "iceberg-catalog-openfga-authn"  # keys (OpenFGA's keysSecret), apiKey (Lakekeeper's)
+OPENFGA_STORE = "lakekeeper"
 HOST = "catalog"
 # Lakekeeper uses its own workload identity for the platform buckets only when told to, per cloud (the
 # compiler's `*-system-identity` storage credentials, user_space/compiler/lakehouse.py).
@@ -57,13 +84,14 @@ SYSTEM_CREDENTIALS: dict[str, dict[str, str]] = {
     "azure": {"LAKEKEEPER__ENABLE_AZURE_SYSTEM_CREDENTIALS": "true"},
 }
 
-# Idempotent: creates the role and database once, re-asserts the password and ownership on every run.
+# Idempotent: creates each role and database once, re-asserts the password and ownership on every run.
+# `$SECRETS` is the folder of the mounted Secrets (one sub-folder each).
 BOOTSTRAP_SQL = r"""set -eu
 # Passwords come from mounted Secret files, never from the pod's environment.
-PGPASSWORD="$(cat /secrets/admin/password)"
+PGPASSWORD="$(cat "$SECRETS/admin/password")"
 export PGPASSWORD
-CATALOG_PASSWORD="$(cat /secrets/catalog/password)"
-psql -v ON_ERROR_STOP=1 -v role="$CATALOG_USER" -v pw="$CATALOG_PASSWORD" -v db="$CATALOG_DB" <<'SQL'
+bootstrap() {  # role, database, folder of its password file
+psql -v ON_ERROR_STOP=1 -v role="$1" -v db="$2" -v pw="$(cat "$SECRETS/$3/password")" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
 SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'role', :'pw') \gexec
 SELECT format('GRANT %I TO %I', :'role', current_user) \gexec
@@ -71,6 +99,9 @@ SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') WHERE NOT EXISTS (S
 SELECT format('ALTER DATABASE %I OWNER TO %I', :'db', :'role') \gexec
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db') \gexec
 SQL
+}
+bootstrap "$CATALOG_USER" "$CATALOG_DB" catalog
+bootstrap "$OPENFGA_USER" "$OPENFGA_DB" openfga
 """
 
 
@@ -108,7 +139,7 @@ def secret_volume(name: str, secret_name: str) -> dict[str, Any]:
 
 
 def bootstrap_job(host: Any, port: Any, admin_username: str, placement: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The Job creating the catalog's role and database on the platform Postgres (restricted pod)."""
+    """The Job creating the catalog's and OpenFGA's roles and databases on the platform Postgres (restricted pod)."""
 
     labels = {**LABELS, "app.kubernetes.io/name": BOOTSTRAP_JOB}
     return {
@@ -139,8 +170,11 @@ def bootstrap_job(host: Any, port: Any, admin_username: str, placement: dict[str
                                 {"name": "PGSSLMODE", "value": "require"},
                                 {"name": "PGCONNECT_TIMEOUT", "value": "10"},
                                 {"name": "HOME", "value": "/tmp"},
+                                {"name": "SECRETS", "value": "/secrets"},
                                 {"name": "CATALOG_USER", "value": naming.CATALOG_DB_USER},
                                 {"name": "CATALOG_DB", "value": naming.CATALOG_DATABASE},
+                                {"name": "OPENFGA_USER", "value": naming.OPENFGA_DB_USER},
+                                {"name": "OPENFGA_DB", "value": naming.OPENFGA_DATABASE},
                             ],
                             "imagePullPolicy": "Always",
                             "resources": resources("50m", "64Mi", "500m", "128Mi"),
@@ -149,6 +183,7 @@ def bootstrap_job(host: Any, port: Any, admin_username: str, placement: dict[str
                                 {"name": "tmp", "mountPath": "/tmp"},
                                 {"name": "admin", "mountPath": "/secrets/admin", "readOnly": True},
                                 {"name": "catalog", "mountPath": "/secrets/catalog", "readOnly": True},
+                                {"name": "openfga", "mountPath": "/secrets/openfga", "readOnly": True},
                             ],
                         }
                     ],
@@ -156,10 +191,56 @@ def bootstrap_job(host: Any, port: Any, admin_username: str, placement: dict[str
                         {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}},
                         secret_volume("admin", ADMIN_SECRET),
                         secret_volume("catalog", DB_SECRET),
+                        secret_volume("openfga", OPENFGA_DB_SECRET),
                     ],
                 },
             },
         },
+    }
+
+
+def datastore_uri(host: Any, port: Any, password: Any) -> pulumi.Output[str]:
+    """OpenFGA's Postgres URI (TLS required, like the catalog's connection), a secret Output: it holds the password."""
+    uri = pulumi.Output.all(host, port, password).apply(
+        lambda args: f"postgres://{quote(naming.OPENFGA_DB_USER, safe='')}:{quote(str(args[2]), safe='')}"
+        f"@{args[0]}:{int(args[1])}/{naming.OPENFGA_DATABASE}?sslmode=require"
+    )
+    return pulumi.Output.secret(uri)
+
+
+def openfga_values(replicas: int) -> dict[str, Any]:
+    """The `openfga` sub-chart: Postgres datastore from a Secret, pre-shared keys, restricted pods."""
+    return {
+        "replicaCount": replicas,
+        "podSecurityContext": pod_security_context(65532),  # the image's nonroot user
+        # Also the `migrate-database` init container's context.
+        "securityContext": container_security_context(),
+        "resources": resources("100m", "128Mi", "1", "512Mi"),
+        "datastore": {
+            "engine": "postgres",
+            "uriSecret": OPENFGA_DB_SECRET,
+            "applyMigrations": True,
+            # Not `job`: a post-install hook the waiting release never reaches (module docstring).
+            "migrationType": "initContainer",
+            "migrations": {"resources": resources("50m", "64Mi", "500m", "256Mi")},
+        },
+        "postgresql": {"enabled": False},  # never the bundled database: the platform Postgres is managed
+        "authn": {"method": "preshared", "preshared": {"keysSecret": OPENFGA_AUTHN_SECRET}},
+        "playground": {"enabled": False},  # a UI without authentication
+    }
+
+
+def openfga_disruption_budget() -> dict[str, Any]:
+    """PodDisruptionBudget of the OpenFGA pods in prod (the sub-chart has no value for one)."""
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {
+            "name": f"{naming.CATALOG_RELEASE}-openfga",
+            "namespace": naming.NAMESPACES[KEY],
+            "labels": LABELS,
+        },
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": dict(naming.OPENFGA_POD_LABELS)}},
     }
 
 
@@ -186,6 +267,13 @@ def values(
                 "LAKEKEEPER__METRICS_PORT": "9000",
                 **SYSTEM_CREDENTIALS.get(cloud, {}),
             },
+            # The server and its `migrate` Job (which writes the authorization model) authenticate to OpenFGA.
+            "extraEnv": [
+                {
+                    "name": "LAKEKEEPER__OPENFGA__API_KEY",
+                    "valueFrom": {"secretKeyRef": {"name": OPENFGA_AUTHN_SECRET, "key": "apiKey"}},
+                }
+            ],
             "dbMigrations": {"resources": resources("50m", "128Mi", "500m", "512Mi")},
             "initContainers": {"checkDb": {"resources": resources("10m", "32Mi", "100m", "64Mi")}},
         },
@@ -207,6 +295,10 @@ def values(
         },
         # Callers present their Kubernetes service-account token (checked with a TokenReview); no anonymous access.
         "auth": {"k8s": {"enabled": True}},
+        # Every call is checked against OpenFGA; the chart derives the endpoint from the internal sub-chart.
+        "authz": {"backend": "openfga", "openfga": {"store": OPENFGA_STORE}},
+        "internalOpenFGA": True,
+        "openfga": openfga_values(replicas),
     }
 
 
@@ -236,11 +328,32 @@ class Catalog(pulumi.ComponentResource):
         generated = pulumi.ResourceOptions(parent=self, provider=random_provider)
         password = random.RandomPassword(f"{name}-db-password", length=40, special=False, opts=generated)
         encryption_key = random.RandomPassword(f"{name}-encryption-key", length=48, special=False, opts=generated)
+        openfga_password = random.RandomPassword(f"{name}-openfga-db-password", length=40, special=False, opts=generated)
+        preshared_key = random.RandomPassword(f"{name}-openfga-key", length=48, special=False, opts=generated)
         db_secret = apply_object(
             f"{name}-db-secret",
             secret(DB_SECRET, {"username": naming.CATALOG_DB_USER, "password": password.result}),
             k8s_opts(self, ctx.contract, ready),
         )
+        openfga_db_secret = apply_object(
+            f"{name}-openfga-db-secret",
+            secret(
+                OPENFGA_DB_SECRET,
+                {
+                    "username": naming.OPENFGA_DB_USER,
+                    "password": openfga_password.result,
+                    "uri": datastore_uri(database.host, database.port, openfga_password.result),
+                },
+            ),
+            k8s_opts(self, ctx.contract, ready),
+        )
+        authn_secret = apply_object(
+            f"{name}-openfga-authn-secret",
+            secret(OPENFGA_AUTHN_SECRET, {"keys": preshared_key.result, "apiKey": preshared_key.result}),
+            k8s_opts(self, ctx.contract, ready),
+        )
+        if ctx.production:
+            apply_object(f"{name}-openfga-pdb", openfga_disruption_budget(), k8s_opts(self, ctx.contract, ready))
         key_secret = apply_object(
             f"{name}-encryption-secret",
             secret(ENCRYPTION_SECRET, {"encryptionKey": encryption_key.result}),
@@ -251,7 +364,7 @@ class Catalog(pulumi.ComponentResource):
             f"{name}-db-bootstrap",
             bootstrap_job(database.host, port, database.admin_username, ctx.placement),
             # A Job's template is immutable and its name fixed: replace by deleting first.
-            k8s_opts(self, ctx.contract, [*ready, admin, db_secret], delete_before_replace=True),
+            k8s_opts(self, ctx.contract, [*ready, admin, db_secret, openfga_db_secret], delete_before_replace=True),
         )
         base_uri = f"https://{HOST}.{spec.domain}/catalog" if spec.catalog.expose else naming.catalog_endpoint()
         self.release = helm_release(
@@ -269,7 +382,7 @@ class Catalog(pulumi.ComponentResource):
                 ctx.contract.cloud,
                 ctx.identity_pod_labels(CATALOG_IDENTITY),
             ),
-            k8s_opts(self, ctx.contract, [*ready, self.bootstrap, key_secret]),
+            k8s_opts(self, ctx.contract, [*ready, self.bootstrap, key_secret, openfga_db_secret, authn_secret]),
             placement=ctx.placement,
         )
         if spec.catalog.expose and ctx.gateway_release is not None:

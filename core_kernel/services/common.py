@@ -132,7 +132,7 @@ SYSTEM_POOL_PATHS: dict[str, tuple[str, ...]] = {
     ),
     "workflows": ("controller", "server"),
     "spark": ("controller", "webhook", "hook"),
-    "catalog": ("catalog",),
+    "catalog": ("catalog", "openfga"),
     "loadBalancerController": ("",),
     "nodeAutoscaler": ("",),
     "metricsServer": ("",),

@@ -13,7 +13,7 @@ from core_kernel.naming import NAMESPACES
 from core_kernel.scheduling import PRIORITY_CLASSES
 from core_kernel.specs import CoreKernelSpec
 from core_kernel.versions import CHARTS
-from tests.support.core_mocks import FAKE_ROLE, CoreBuild, build_core
+from tests.support.core_mocks import FAKE_ROLE, CoreBuild, build_core, plain
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -353,3 +353,108 @@ def test_managed_control_planes_are_not_scraped(cloud, hidden):
         assert (values.get(component) == {"enabled": False}) is hidden, component
     rules = values["defaultRules"].get("rules", {})
     assert all(rules.get(r) is False for r in ("etcd", "kubeControllerManager", "kubeSchedulerAlerting", "kubeProxy")) is hidden
+
+
+# ----- the catalog's authorizer: OpenFGA ---------------------------------------------------------------------
+SECRET = "kubernetes:core/v1:Secret"
+_SIG = "4dabf18193072939515e22adb298388d"
+
+
+def _is_secret(value) -> bool:
+    return isinstance(value, dict) and value.get(_SIG) == "1b47061264138c4ac30d75fd1eb44270"
+
+
+def _catalog_secret(result: CoreBuild, name: str):
+    (found,) = [r for r in result.by_type(SECRET) if r.inputs["metadata"]["name"] == name]
+    return found
+
+
+def test_catalog_authorizes_with_openfga_on_the_platform_postgres():
+    result = build()
+    values = {r.inputs["name"]: r.inputs["values"] for r in result.by_type(RELEASE)}["lakekeeper"]
+    assert values["authz"]["backend"] == "openfga" and values["internalOpenFGA"] is True
+    fga = values["openfga"]
+    assert fga["postgresql"] == {"enabled": False}  # no database of its own on the side
+    datastore = fga["datastore"]
+    assert datastore["engine"] == "postgres"
+    # Migrations in an init container: the `job` type is a post-install hook the waiting release never reaches.
+    assert datastore["migrationType"] == "initContainer"
+    assert not {"uri", "password", "username"} & {k for k, v in datastore.items() if v}
+
+    # The datastore URI: a Secret (key `uri`) whose values are secret Outputs, pointing at the contract's Postgres.
+    uri_secret = _catalog_secret(result, datastore["uriSecret"])
+    assert _is_secret(uri_secret.inputs["stringData"])
+    data = plain(uri_secret.inputs["stringData"])
+    assert data["uri"] == (
+        "postgres://openfga:" + "p" * 40 + "@ck-dev-platform.abc.eu-west-1.rds.amazonaws.com:5432/openfga?sslmode=require"
+    )
+    # Pre-shared keys: OpenFGA reads `keys`, Lakekeeper presents `apiKey`, both from one Secret, never in the values.
+    assert fga["authn"] == {"method": "preshared", "preshared": {"keysSecret": "iceberg-catalog-openfga-authn"}}
+    authn = _catalog_secret(result, "iceberg-catalog-openfga-authn").inputs["stringData"]
+    assert _is_secret(authn) and plain(authn)["keys"] == plain(authn)["apiKey"] == "p" * 48
+    assert {"name": "LAKEKEEPER__OPENFGA__API_KEY",
+            "valueFrom": {"secretKeyRef": {"name": "iceberg-catalog-openfga-authn", "key": "apiKey"}}} \
+        in values["catalog"]["extraEnv"]
+    assert "apiKey" not in values["authz"]["openfga"]
+    assert "p" * 40 not in json.dumps(values)  # no generated password anywhere in the release values
+    release = next(r for r in result.by_type(RELEASE) if r.inputs["name"] == "lakekeeper")
+    assert {uri_secret.urn, _catalog_secret(result, "iceberg-catalog-openfga-authn").urn} <= set(release.dependencies)
+
+
+def test_the_bootstrap_job_creates_the_openfga_database_like_the_catalogs():
+    result = build()
+    job = next(o for o in result.kubernetes_objects() if o["kind"] == "Job"
+               and o["metadata"]["name"] == "iceberg-catalog-db-bootstrap")
+    pod = job["spec"]["template"]["spec"]
+    env = {e["name"]: e["value"] for e in pod["containers"][0]["env"]}
+    assert env["OPENFGA_USER"] == env["OPENFGA_DB"] == "openfga" and env["PGSSLMODE"] == "require"
+    volumes = {v["name"]: v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
+    assert volumes["openfga"] == "iceberg-catalog-openfga-db"
+    script = pod["containers"][0]["command"][-1]
+    assert 'bootstrap "$OPENFGA_USER" "$OPENFGA_DB" openfga' in script
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_openfga_pods_are_restricted_sized_and_on_the_system_pool(environment):
+    result = build(environment)
+    fga = {r.inputs["name"]: r.inputs["values"] for r in result.by_type(RELEASE)}["lakekeeper"]["openfga"]
+    assert fga["podSecurityContext"]["runAsNonRoot"] is True
+    assert fga["podSecurityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    context = fga["securityContext"]  # the chart gives it to the server and the migrate init container
+    assert context["allowPrivilegeEscalation"] is False and context["capabilities"] == {"drop": ["ALL"]}
+    assert context["readOnlyRootFilesystem"] is True and context["runAsNonRoot"] is True
+    for block in (fga["resources"], fga["datastore"]["migrations"]["resources"]):
+        assert {"cpu", "memory"} <= set(block["requests"]) and {"cpu", "memory"} <= set(block["limits"])
+    assert fga["nodeSelector"] == {"cloud-kernel.io/pool": "system"}
+    assert fga["tolerations"][0]["key"] == "cloud-kernel.io/system"
+    assert fga["playground"] == {"enabled": False}
+    budgets = [o for o in result.kubernetes_objects() if o["kind"] == "PodDisruptionBudget"
+               and o["metadata"]["namespace"] == "iceberg-catalog"]
+    if environment == "prod":
+        assert fga["replicaCount"] == 2
+        (budget,) = budgets
+        assert budget["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": "openfga",
+                                                             "app.kubernetes.io/instance": "lakekeeper"}
+    else:
+        assert fga["replicaCount"] == 1 and budgets == []
+
+
+def test_only_lakekeeper_reaches_openfga():
+    policies = {p["metadata"]["name"]: p["spec"] for p in (r.inputs for r in build().by_type(NETPOL))
+                if p["metadata"]["namespace"] == "iceberg-catalog"}
+    assert "allow-same-namespace" not in policies  # the namespace's paths are named one by one
+    openfga = {"app.kubernetes.io/name": "openfga", "app.kubernetes.io/instance": "lakekeeper"}
+    lakekeeper = {"app.kubernetes.io/name": "lakekeeper"}
+    assert policies["allow-openfga-clients"] == {
+        "podSelector": {"matchLabels": openfga},
+        "ingress": [{"from": [{"podSelector": {"matchLabels": lakekeeper}}], "ports": [{"protocol": "TCP", "port": 8081}]}],
+        "policyTypes": ["Ingress"],
+    }
+    assert policies["allow-lakekeeper-to-openfga"]["egress"] == [
+        {"to": [{"podSelector": {"matchLabels": openfga}}], "ports": [{"protocol": "TCP", "port": 8081}]}
+    ]
+    # No other policy of the namespace admits anything to the OpenFGA pods.
+    others = [n for n, p in policies.items() if "Ingress" in p["policyTypes"] and p.get("ingress")
+              and n != "allow-openfga-clients" and p["podSelector"].get("matchLabels", {}).items() <= openfga.items()
+              and not n.startswith("allow-prometheus")]
+    assert others == []
