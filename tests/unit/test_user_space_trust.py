@@ -66,6 +66,33 @@ def test_unset_variable_is_an_error_with_file_line_and_variable(tmp_path, monkey
     assert loaded[0].ok and loaded[0].resource.secret.data["password"] == "${NOT_A_VAR}"
 
 
+BUNDLE = """name: shop-bundle
+version: v1beta
+type: bundle
+bundle:
+  resources:
+    - id: app-secret
+      file: members/secret.yaml
+"""
+
+
+def test_unset_variable_in_a_referenced_file_names_both_files_and_the_variable(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("APP_PASSWORD", raising=False)
+    (tmp_path / "members").mkdir()
+    _write(tmp_path / "members", "secret.yaml.in", SECRET)  # not a manifest of the folder: reached by file: only
+    bundle = _write(tmp_path, "bundle.yaml", BUNDLE.replace("members/secret.yaml", "members/secret.yaml.in"))
+    result = runner.invoke(app, ["validate", str(bundle)])
+    assert result.exit_code == 1
+    assert (f"{bundle}:7 bundle/shop-bundle: bundle.resources[0].file: in members/secret.yaml.in: line 10: "
+            "secret.data.password: environment variable APP_PASSWORD is not set") in result.stdout
+    monkeypatch.setenv("APP_PASSWORD", "s3cr3t-value")
+    fixed = runner.invoke(app, ["validate", str(bundle)])
+    assert fixed.exit_code == 0, fixed.stdout
+    # the library default (not strict) keeps the documentation's reading: left as written, no error
+    loaded = load_paths([bundle], env={})
+    assert loaded[0].ok
+
+
 def test_missing_compute_and_secret_are_named_with_file_and_line(tmp_path, monkeypatch) -> None:
     path = _write(tmp_path, "svc.yaml", SERVICE.format(compute="gpu-big", secret="no-such-secret"))
     result = runner.invoke(app, ["validate", str(tmp_path)])

@@ -121,7 +121,8 @@ def _load_document(path: Path, doc: Document, env: Mapping[str, str] | None, res
         errors += [FieldError(format_path(loc), f"environment variable {var} is not set (write $$ for a literal $)",
                               doc.line_of(loc)) for loc, var in missing]
     if resolve_files and isinstance(data, dict):
-        data, file_errors = inline_files(data, path.parent, env, doc, depth=0, seen=(path.resolve(),))
+        data, file_errors = inline_files(data, path.parent, env, doc, depth=0, seen=(path.resolve(),),
+                                         strict_env=strict_env)
         errors += file_errors
     try:
         resource = parse_resource(data, doc.line_of)
@@ -140,9 +141,12 @@ def _text(data: Any, key: str) -> str | None:
 # ----- file: references ------------------------------------------------------------------------------------
 def inline_files(
     data: dict[str, Any], base: Path, env: Mapping[str, str] | None, doc: Document | None,
-    depth: int, seen: tuple[Path, ...],
+    depth: int, seen: tuple[Path, ...], strict_env: bool = False,
 ) -> tuple[dict[str, Any], list[FieldError]]:
     """Inline `workflow.dag[].file` and `bundle.resources[].file` (a copy; `file` stays as provenance).
+
+    Referenced files are interpolated like the manifest; with `strict_env` an unset variable in one is an
+    error on the `file` field naming the referenced file, its line, the field and the variable.
 
     A DAG file holding a whole Workflow becomes the job's nested `workflow`; one holding a job spec (or a
     job with `spec`) becomes its `spec`. A Bundle file becomes the entry's `spec` (a full manifest).
@@ -164,12 +168,14 @@ def inline_files(
         loc = (container, list_key, index, "file")
         line = doc.line_of(loc) if doc else None
         target = (base / ref).resolve()
-        content, problem = _read_reference(target, env, depth, seen)
+        content, problem, unset = _read_reference(target, env, depth, seen)
         if problem:
             errors.append(FieldError(format_path(loc), problem, line))
             new_entries.append(entry)
             continue
-        if resolve := _nested(content, target, env, depth, seen):
+        if strict_env:
+            errors.extend(FieldError(format_path(loc), f"in {ref}: {message}", line) for message in unset)
+        if resolve := _nested(content, target, env, depth, seen, strict_env):
             content, nested_errors = resolve
             errors.extend(FieldError(format_path(loc), f"in {ref}: {e}", line) for e in nested_errors)
         new_entries.append(_merge(type_name, dict(entry), content))
@@ -178,26 +184,33 @@ def inline_files(
     return {**data, container: new_block}, errors
 
 
-def _read_reference(target: Path, env, depth: int, seen: tuple[Path, ...]) -> tuple[Any, str | None]:
+def _read_reference(target: Path, env, depth: int, seen: tuple[Path, ...]) -> tuple[Any, str | None, list[str]]:
+    """(content, problem, unset variables as `line N: field: message`) of one referenced file."""
     if depth >= MAX_FILE_DEPTH or target in seen:
-        return None, f"file reference loop through {target.name}"
+        return None, f"file reference loop through {target.name}", []
     if not target.is_file():
-        return None, f"referenced file not found: {target}"
+        return None, f"referenced file not found: {target}", []
     try:
         docs, syntax = read_documents(read_text(target))
     except OSError as exc:
-        return None, f"cannot read {target.name}: {exc}"
+        return None, f"cannot read {target.name}: {exc}", []
     if syntax is not None:
-        return None, f"{target.name}: {syntax}"
+        return None, f"{target.name}: {syntax}", []
     if len(docs) != 1 or not isinstance(docs[0].data, dict):
-        return None, f"{target.name} must hold exactly one YAML mapping"
-    content = docs[0].data
-    return (interpolate(content, env) if env is not None else content), None
+        return None, f"{target.name} must hold exactly one YAML mapping", []
+    doc = docs[0]
+    if env is None:
+        return doc.data, None, []
+    missing: list[tuple[tuple[Any, ...], str]] = []
+    content = interpolate(doc.data, env, missing)
+    unset = [f"line {doc.line_of(loc) or doc.line}: {format_path(loc)}: environment variable {var} is not set "
+             "(write $$ for a literal $)" for loc, var in missing]
+    return content, None, unset
 
 
-def _nested(content: dict[str, Any], target: Path, env, depth: int, seen: tuple[Path, ...]):
+def _nested(content: dict[str, Any], target: Path, env, depth: int, seen: tuple[Path, ...], strict_env: bool):
     if content.get("type") in ("workflow", "bundle"):
-        return inline_files(content, target.parent, env, None, depth + 1, seen + (target,))
+        return inline_files(content, target.parent, env, None, depth + 1, seen + (target,), strict_env)
     return None
 
 
