@@ -186,7 +186,7 @@ class CoreKernel(pulumi.ComponentResource):
         if spec.policy.enabled:
             self.services["policy"] = Policy(f"{name}-policy", ctx, child)
         if spec.runtime.enabled:
-            self.services["runtime"] = Runtime(f"{name}-runtime", ctx, child)
+            self.services["runtime"] = Runtime(f"{name}-runtime", ctx, child, image=spec.runtime.image)
 
         self.context = _resolve_facts(contract).apply(lambda facts: build_context(spec, environment, facts))
         self.context_json: pulumi.Output[str] = self.context.apply(lambda c: c.to_json())

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from cloud_kernel.limits import ACME_MAX_NAMES, dns_name_problems
 from cloud_kernel.specs import CloudName, Spec, checked, unique_items
+from core_kernel.versions import RUNTIME_IMAGE
 
 DOMAIN_PATTERN = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$"
 DnsLabel = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)]
@@ -137,10 +138,25 @@ class PolicySpec(Spec):
     enabled: bool = True
 
 
+# An OCI image reference: [registry[:port]/]path[:tag][@sha256:<64 hex>], with at least a tag or a digest.
+IMAGE_PATTERN = (r"^([a-z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*"
+                 r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$")
+
+
+def _image_problems(image: str) -> list[str]:
+    last = image.split("@")[0].rsplit("/", 1)[-1]
+    if ":" not in last and "@" not in image:
+        return ["give a tag or a digest (an image without one runs whatever `latest` is at pull time)"]
+    return []
+
+
 class RuntimeSpec(Spec):
     """The Resource runtime: the operator reconciling user space (two replicas, one active)."""
 
     enabled: bool = True
+    image: Annotated[str, checked(_image_problems)] = Field(default=RUNTIME_IMAGE, pattern=IMAGE_PATTERN, description=(
+        "The runtime's image, built from user_space/runtime/Dockerfile and published by your release pipeline: "
+        "give it as registry/path:tag@sha256:<digest> so a moved tag never changes what runs."))
 
 
 class CoreKernelSpec(Spec):

@@ -17,11 +17,13 @@ from tests.conftest import ROOT
 FOLDER = "tests/program/fixtures/secrets-workspace"
 INLINE = "app-user-inline-7f3a"
 FROM_ENV = "pw-from-pipeline-91c2"
+RUNTIME_IMAGE = "registry.example.com/platform/cloud-kernel-runtime:0.1.0@sha256:" + "0" * 64
 
 
 def _stack(tmp_path: Path) -> Path:
     document = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev-aws.yaml").read_text(encoding="utf-8"))
     document["config"]["cloud-kernel:userSpace"]["manifests"] = FOLDER
+    document["config"]["cloud-kernel:core"].setdefault("runtime", {})["image"] = RUNTIME_IMAGE
     path = tmp_path / "Pulumi.secrets-aws.yaml"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     return path
@@ -46,6 +48,10 @@ def test_no_secret_value_in_plan_manifests_or_summary(tmp_path: Path, monkeypatc
                     and o["metadata"]["name"] == "app-secret"
                     and o["metadata"].get("namespace") == "shop")
     assert compiled["stringData"] == {"password": "[secret]", "username": "[secret]"}
+    # (sharing this plan) the runtime runs the image the stack file names
+    runtime = next(o for o in result.kubernetes if o["kind"] == "Deployment"
+                   and o["metadata"]["name"] == "cloud-kernel-runtime")
+    assert [c["image"] for c in runtime["spec"]["template"]["spec"]["containers"]] == [RUNTIME_IMAGE]
 
 
 def test_an_unset_variable_stops_the_plan_naming_file_line_and_variable(tmp_path, monkeypatch) -> None:

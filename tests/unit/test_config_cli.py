@@ -67,3 +67,17 @@ def test_schema_accepts_the_stacks_and_rejects_unknown_keys() -> None:
     document["config"]["cloud-kernel:cloud"]["network"]["colour"] = "red"
     errors = list(jsonschema.Draft202012Validator(schema).iter_errors(document))
     assert errors, "the schema must reject an unknown key like the models do"
+
+
+def test_runtime_image_is_configurable_and_needs_a_tag_or_digest(tmp_path: Path) -> None:
+    document = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev-aws.yaml").read_text())
+    core = document["config"]["cloud-kernel:core"]
+    core.setdefault("runtime", {})["image"] = "ghcr.io/acme/cloud-kernel-runtime"
+    bad = tmp_path / "Pulumi.bad.yaml"
+    bad.write_text(yaml.safe_dump(document))
+    result = runner.invoke(app, ["config", "validate", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}: cloud-kernel:core.runtime.image: give a tag or a digest" in result.stderr
+    core["runtime"]["image"] = "ghcr.io/Acme/runtime:1"  # registries want lower-case paths
+    bad.write_text(yaml.safe_dump(document))
+    assert "cloud-kernel:core.runtime.image" in runner.invoke(app, ["config", "validate", str(bad)]).stderr
