@@ -48,7 +48,7 @@ def cluster_role() -> dict[str, Any]:
     return {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRole",
-        "metadata": _meta(f"cloud-kernel:{NAME}", namespaced=False),
+        "metadata": _meta(f"cloud-kernel-{NAME}", namespaced=False),
         "rules": [
             {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list"]},
             {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["get"],
@@ -61,8 +61,8 @@ def cluster_role_binding() -> dict[str, Any]:
     return {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRoleBinding",
-        "metadata": _meta(f"cloud-kernel:{NAME}", namespaced=False),
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": f"cloud-kernel:{NAME}"},
+        "metadata": _meta(f"cloud-kernel-{NAME}", namespaced=False),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": f"cloud-kernel-{NAME}"},
         "subjects": [{"kind": "ServiceAccount", "name": naming.CATALOG_ADMIN_SERVICE_ACCOUNT,
                       "namespace": naming.NAMESPACES["catalog"]}],
     }

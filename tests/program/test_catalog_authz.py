@@ -134,7 +134,7 @@ def test_catalog_admin_bootstraps_as_its_own_account_with_a_token_for_the_catalo
                                                          if m["name"] == "catalog-token"))
         assert "@sha256:" in container["image"] and container["securityContext"]["allowPrivilegeEscalation"] is False
         assert pod["securityContext"]["runAsNonRoot"] is True
-    (role,) = [o for o in kinds(objects, "ClusterRole") if o["metadata"]["name"] == "cloud-kernel:iceberg-catalog-admin"]
+    (role,) = [o for o in kinds(objects, "ClusterRole") if o["metadata"]["name"] == "cloud-kernel-iceberg-catalog-admin"]
     assert role["rules"] == [
         {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list"]},
         {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["get"], "resourceNames": ["dataos-runner"]},
