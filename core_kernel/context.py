@@ -18,6 +18,7 @@ Conventions:
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +27,10 @@ SCHEMA_VERSION = 1
 
 # Where the context itself lives in the cluster.
 PLATFORM_NAMESPACE = "cloud-kernel-system"
+# Catalog callers present a projected service-account token for this audience (Lakekeeper `auth.k8s.audience`).
+CATALOG_AUDIENCE = "cloud-kernel-iceberg-catalog"
+# UUIDv5 namespace of workspace project ids in the catalog: the platform creates, user space addresses the same id.
+CATALOG_PROJECT_NAMESPACE = "6f0c5a8e-3b7d-5c1e-9a4f-2d8e7b1c0a93"
 CONTEXT_CONFIGMAP = "platform-context"
 CONTEXT_KEY = "context.json"
 
@@ -152,6 +157,12 @@ class Catalog(Fact):
     service_account: str
     warehouses: dict[str, str] = Field(default_factory=dict)  # lakehouse bucket key -> storage URI
     database: str  # key of the Postgres instance holding the catalog's metadata
+    audience: str = CATALOG_AUDIENCE  # of the projected token a caller presents
+    project_namespace: str = CATALOG_PROJECT_NAMESPACE
+
+    def project_id(self, workspace: str) -> str:
+        """The Lakekeeper project of a workspace (header `x-project-id`), created by the platform's catalog admin."""
+        return str(uuid.uuid5(uuid.UUID(self.project_namespace), workspace))
 
 
 class SecretStore(Fact):

@@ -6,6 +6,8 @@ Names are stable on purpose: renaming one is a breaking change of the platform's
 
 from __future__ import annotations
 
+from core_kernel.context import CATALOG_AUDIENCE as CATALOG_AUDIENCE
+from core_kernel.context import CATALOG_PROJECT_NAMESPACE as CATALOG_PROJECT_NAMESPACE
 from core_kernel.context import PLATFORM_NAMESPACE
 
 # Platform service -> namespace. The keys are the service keys used everywhere in the core kernel.
@@ -44,6 +46,11 @@ OPENFGA_METRICS_PORT = 2112  # `openfga.telemetry.metrics.addr`
 # the OpenFGA pods of its sub-chart.
 CATALOG_POD_LABELS: dict[str, str] = {"app.kubernetes.io/name": "lakekeeper"}
 OPENFGA_POD_LABELS: dict[str, str] = {"app.kubernetes.io/name": "openfga", "app.kubernetes.io/instance": CATALOG_RELEASE}
+# The platform's catalog administrator (Lakekeeper server admin by bootstrap) and the pods running as it.
+CATALOG_ADMIN_SERVICE_ACCOUNT = "catalog-admin"
+CATALOG_ADMIN_POD_LABELS: dict[str, str] = {"app.kubernetes.io/name": "iceberg-catalog-admin"}
+# The service account of workspace runnables, the one granted a workspace's Lakekeeper project.
+WORKSPACE_RUNNER_SERVICE_ACCOUNT = "dataos-runner"
 
 # kube-prometheus-stack selects rules/monitors by the `release` label of its Helm release.
 MONITORING_RELEASE = "kube-prometheus-stack"

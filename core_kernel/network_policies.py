@@ -26,6 +26,7 @@ from typing import Any
 from core_kernel.context import workload_identity_egress
 from core_kernel.namespaces import GATEWAY_ACCESS_LABEL, PART_OF, PlatformNamespace
 from core_kernel.naming import (
+    CATALOG_ADMIN_POD_LABELS,
     CATALOG_POD_LABELS,
     NAMESPACES,
     OPENFGA_GRPC_PORT,
@@ -224,8 +225,21 @@ def _service_rules(ns: PlatformNamespace, spec: CoreKernelSpec) -> list[dict[str
                 name,
                 pods={"app.kubernetes.io/name": "lakekeeper"},
                 ingress=[
-                    {"from": _from_workspaces_and_platform(spec, via_gateway=spec.catalog.expose), "ports": _ports(8181)}
+                    {
+                        "from": [
+                            *_from_workspaces_and_platform(spec, via_gateway=spec.catalog.expose),
+                            # In its own namespace only the catalog administrator (bootstrap, workspace grants).
+                            _same_namespace_pods(CATALOG_ADMIN_POD_LABELS),
+                        ],
+                        "ports": _ports(8181),
+                    }
                 ],
+            ),
+            _policy(
+                "allow-catalog-admin-to-lakekeeper",
+                name,
+                pods=CATALOG_ADMIN_POD_LABELS,
+                egress=[{"to": [_same_namespace_pods(CATALOG_POD_LABELS)], "ports": _ports(8181)}],
             ),
             # Lakekeeper (server and migration pods) to OpenFGA's gRPC API, both sides named; nothing else reaches it.
             _policy(

@@ -67,3 +67,10 @@ POSTGRES_CLIENT_UID = 10070
 
 # The Resource runtime's image, built from the repository's Dockerfile (user_space/runtime); bump with releases.
 RUNTIME_IMAGE = "cloud-kernel-runtime:0.1.0"
+
+# The catalog administrator Job (core_kernel/services/catalog_admin_script.py, standard library only): the same
+# python 3.12.7-slim index digest the built-in python3 Stack pins (user_space/stacks/python3.yaml).
+CATALOG_ADMIN_IMAGE = (
+    "docker.io/library/python:3.12.7-slim@sha256:60d9996b6a8a3689d36db740b49f4327be3be09a21122bd02fb8895abb38b50d"
+)
+CATALOG_ADMIN_UID = 10071  # high, outside the image's users; the script writes nothing

@@ -38,9 +38,13 @@ What the core kernel creates, in order:
 2. the catalog's and OpenFGA's role passwords, the OpenFGA pre-shared key and Lakekeeper's secret-encryption key
    (pulumi_random, kept in state, delivered only as Kubernetes Secrets);
 3. a bootstrap Job that creates both roles and databases idempotently over TLS (PGSSLMODE=require);
-4. the Lakekeeper release with its OpenFGA sub-chart (each runs its own schema migrations) using those roles.
-Warehouses (one per lakehouse bucket, listed in `PlatformContext.catalog.warehouses`) are registered
-through Lakekeeper's management API by the user-space runtime when a Lakehouse Resource asks for them.
+4. the Lakekeeper release with its OpenFGA sub-chart (each runs its own schema migrations) using those roles;
+5. the catalog administrator (`catalog_admin.py`): the ServiceAccount `catalog-admin` bootstraps Lakekeeper
+   (server admin) and gives each workspace a project of its own on which its runner account may `create`.
+Warehouses (one per Lakehouse) are created in the workspace's project through Lakekeeper's management API by
+the user-space Job of the Lakehouse, as the workspace's runner (user_space/compiler/lakehouse.py).
+Authentication: `auth.k8s` with the audience `naming.CATALOG_AUDIENCE`; Lakekeeper 0.12.0 (the chart's
+appVersion) names a caller `kubernetes~<uid of its service account>` (TokenReview `user.uid`).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ import pulumi_random as random
 
 from core_kernel import naming
 from core_kernel.identities import CATALOG_IDENTITY
+from core_kernel.services import catalog_admin
 from core_kernel.services.common import (
     PLATFORM_CRITICAL,
     BuildContext,
@@ -293,8 +298,9 @@ def values(
             "type": "Postgres",
             "postgres": {"encryptionKeySecret": ENCRYPTION_SECRET, "encryptionKeySecretKey": "encryptionKey"},
         },
-        # Callers present their Kubernetes service-account token (checked with a TokenReview); no anonymous access.
-        "auth": {"k8s": {"enabled": True}},
+        # Callers present a projected service-account token for the catalog's own audience (checked with a
+        # TokenReview that names it): a token for the API server, or for anything else, is refused.
+        "auth": {"k8s": {"enabled": True, "audience": naming.CATALOG_AUDIENCE}},
         # Every call is checked against OpenFGA; the chart derives the endpoint from the internal sub-chart.
         "authz": {"backend": "openfga", "openfga": {"store": OPENFGA_STORE}},
         "internalOpenFGA": True,
@@ -385,6 +391,21 @@ class Catalog(pulumi.ComponentResource):
             k8s_opts(self, ctx.contract, [*ready, self.bootstrap, key_secret, openfga_db_secret, authn_secret]),
             placement=ctx.placement,
         )
+        # The catalog administrator: bootstrap at deploy, workspace projects and grants then and on a schedule.
+        admin_opts = k8s_opts(self, ctx.contract, ready)
+        admin_objects = [
+            apply_object(f"{name}-admin-sa", catalog_admin.service_account(), admin_opts),
+            apply_object(f"{name}-admin-role", catalog_admin.cluster_role(), admin_opts),
+            apply_object(f"{name}-admin-binding", catalog_admin.cluster_role_binding(), admin_opts),
+            apply_object(f"{name}-admin-script", catalog_admin.script_config_map(), admin_opts),
+        ]
+        after_release = [*ready, self.release, *admin_objects]
+        self.admin = apply_object(
+            f"{name}-admin-job",
+            catalog_admin.job(ctx.placement),
+            k8s_opts(self, ctx.contract, after_release, delete_before_replace=True),
+        )
+        apply_object(f"{name}-admin-cron", catalog_admin.cron_job(ctx.placement), k8s_opts(self, ctx.contract, after_release))
         if spec.catalog.expose and ctx.gateway_release is not None:
             route = http_route("catalog", namespace, f"{HOST}.{spec.domain}", naming.CATALOG_RELEASE, naming.CATALOG_PORT)
             apply_object(f"{name}-route", route, k8s_opts(self, ctx.contract, [self.release, ctx.gateway_release]))

@@ -332,7 +332,8 @@ def test_lakekeeper_migrates_before_it_serves_and_authenticates_callers():
     values = {r.inputs["name"]: r.inputs["values"] for r in build().by_type(RELEASE)}["lakekeeper"]
     # helmWait: the migration is a Job the release waits for, not a post-install hook waiting for the pods.
     assert values["helmWait"] is True
-    assert values["auth"] == {"k8s": {"enabled": True}}
+    # Only projected tokens for the catalog's own audience: the TokenReview refuses any other token.
+    assert values["auth"] == {"k8s": {"enabled": True, "audience": "cloud-kernel-iceberg-catalog"}}
     assert values["catalog"]["priorityClassName"] == "platform-critical"
 
 

@@ -107,3 +107,40 @@ def test_openfga_pods_run_restricted_on_the_system_pool(stack_plan, stack: str) 
         assert fga["nodeSelector"] == {"cloud-kernel.io/pool": "system", **system.labels}
         assert fga["tolerations"] == _lakekeeper(plan)["inputs"]["values"]["catalog"]["tolerations"]
     assert fga["replicaCount"] == (2 if plan.config.environment == "prod" else 1)
+
+
+ADMIN = {"app.kubernetes.io/part-of": "cloud-kernel", "app.kubernetes.io/name": "iceberg-catalog-admin"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_catalog_admin_bootstraps_as_its_own_account_with_a_token_for_the_catalog_audience(stack_plan, stack: str):
+    plan = stack_plan(stack)
+    audience = _lakekeeper(plan)["inputs"]["values"]["auth"]["k8s"]["audience"]
+    assert audience  # without one Lakekeeper would accept any service-account token, API-server tokens included
+    objects = plan.kubernetes
+    (account,) = [o for o in kinds(objects, "ServiceAccount") if o["metadata"]["name"] == "catalog-admin"]
+    assert account["metadata"]["namespace"] == NAMESPACE and account["automountServiceAccountToken"] is False
+    (job,) = [o for o in kinds(objects, "Job") if o["metadata"]["name"] == "iceberg-catalog-admin"]
+    (cron,) = [o for o in kinds(objects, "CronJob") if o["metadata"]["name"] == "iceberg-catalog-admin"]
+    for pod in (job["spec"]["template"]["spec"], cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]):
+        assert pod["serviceAccountName"] == "catalog-admin" and pod["automountServiceAccountToken"] is False
+        tokens = {v["name"]: s["serviceAccountToken"] for v in pod["volumes"] for s in v.get("projected", {})
+                  .get("sources", []) if "serviceAccountToken" in s}
+        assert tokens["catalog-token"]["audience"] == audience
+        assert "audience" not in tokens["kubernetes-token"]  # the API server's own, for the namespace lookups
+        (container,) = pod["containers"]
+        env = {e["name"]: e["value"] for e in container["env"]}
+        assert env["CATALOG_TOKEN_FILE"].startswith(next(m["mountPath"] for m in container["volumeMounts"]
+                                                         if m["name"] == "catalog-token"))
+        assert "@sha256:" in container["image"] and container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert pod["securityContext"]["runAsNonRoot"] is True
+    (role,) = [o for o in kinds(objects, "ClusterRole") if o["metadata"]["name"] == "cloud-kernel-iceberg-catalog-admin"]
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list"]},
+        {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["get"], "resourceNames": ["dataos-runner"]},
+    ]
+    # In the catalog's namespace only the admin pods reach the API; the database bootstrap and OpenFGA do not.
+    assert connection_problems(objects, (NAMESPACE, ADMIN), (NAMESPACE, LAKEKEEPER), 8181, "catalog-admin") == []
+    db_bootstrap = {"app.kubernetes.io/part-of": "cloud-kernel", "app.kubernetes.io/name": "iceberg-catalog-db-bootstrap"}
+    for labels in (db_bootstrap, OPENFGA):
+        assert not allowed(objects, "Ingress", NAMESPACE, LAKEKEEPER, NAMESPACE, labels, 8181), labels

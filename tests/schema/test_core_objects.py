@@ -91,8 +91,9 @@ def test_pods_written_by_the_core_kernel_run_restricted(built):
 def test_pod_check_finds_the_pods():
     built = _build("defaults", "dev", "aws")
     kinds = sorted(o["kind"] for o in built.kubernetes_objects() if _pod_specs(o))
-    # the runtime, OPA (our own manifests), the gateway proxy, the catalog bootstrap
-    assert kinds == ["Deployment", "Deployment", "EnvoyProxy", "Job"]
+    # the runtime, OPA (our own manifests), the gateway proxy, the catalog's database bootstrap and its
+    # administrator (a Job at deploy, a CronJob for later workspaces)
+    assert kinds == ["CronJob", "Deployment", "Deployment", "EnvoyProxy", "Job", "Job"]
 
 
 def test_pod_check_fails_on_an_insecure_pod():

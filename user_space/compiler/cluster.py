@@ -5,6 +5,10 @@ Trino (`trinodb/trino`) reads `/etc/trino` from a ConfigMap: `config.properties`
 depots -> the `iceberg` connector on the platform's Iceberg REST catalog; JDBC/Postgres depots -> the
 `postgresql` connector with credentials from the depot's secrets as env (`${ENV:...}`); raw `catalogs`
 -> `connector.name=<type>` with their properties. Themis clusters and other depot types are unsupported.
+Limit: the catalog authenticates callers by projected Kubernetes service-account tokens (core_kernel catalog,
+`auth.k8s`); Trino's REST catalog client presents either nothing or an OAuth2 token (a fixed
+`iceberg.rest-catalog.oauth2.token` or client credentials against an OAuth2 server), never a token file it
+re-reads, so Iceberg catalogs compile but Lakekeeper refuses Trino (a compile note says so).
 """
 
 from __future__ import annotations
@@ -45,6 +49,11 @@ def _catalogs(idx: Index, res: Res, spec: dict[str, Any], parts: PodParts) -> di
                      "iceberg.rest-catalog.warehouse": str(conn.get("warehouse", udl.depot)),
                      "iceberg.rest-catalog.vended-credentials-enabled": "true",
                      "fs.native-s3.enabled": "true"}
+            idx.notes.append(Unsupported(res.resource_id, f"catalog {udl.depot}: the Iceberg REST catalog accepts "
+                                         "only a projected Kubernetes token for its audience, which Trino cannot "
+                                         "send (iceberg.rest-catalog.security is NONE or OAUTH2: a fixed token or "
+                                         "client credentials); its calls are refused until the catalog trusts an "
+                                         "OAuth2 identity provider"))
         elif fact["type"] in ("JDBC", "POSTGRES", "POSTGRESQL") and str(conn.get("subprotocol", "postgresql")) in ("postgresql", "postgres"):
             params = conn.get("params") or {}
             query = "&".join(f"{k}={v}" for k, v in sorted(params.items()))

@@ -35,6 +35,35 @@ SYSTEM_IDENTITY_CREDENTIALS: dict[str, dict[str, str]] = {
 }
 # Lakekeeper's storage-profile type each credential type goes with.
 CREDENTIAL_PROFILES = {"s3": "s3", "gcs": "gcs", "az": "adls"}
+TOKEN_DIR = "/var/run/secrets/catalog"
+# POST the warehouse with the runner's projected token (from a header file: never in a process's arguments) into
+# the workspace's project. 401/403/404 until the platform's catalog admin has created the project and granted the
+# runner (it runs every few minutes): retried, re-reading the rotating token. 409: the warehouse exists.
+WAREHOUSE_SCRIPT = r"""set -eu
+attempt=0
+while :; do
+  printf 'Authorization: Bearer %s\n' "$(cat "$TOKEN_FILE")" > /tmp/auth
+  code=$(curl -sS -o /tmp/out -w "%{http_code}" -X POST -H @/tmp/auth -H "x-project-id: $PROJECT_ID" \
+    -H "Content-Type: application/json" --data-binary @/request/warehouse.json "$MANAGEMENT_URL") || code=000
+  rm -f /tmp/auth
+  cat /tmp/out 2>/dev/null || true; echo
+  case "$code" in
+    200|201|409) exit 0;;
+    000|401|403|404|503)
+      attempt=$((attempt + 1))
+      if [ "$attempt" -ge "$RETRIES" ]; then echo "catalog answered HTTP $code after $attempt attempts" >&2; exit 1; fi
+      echo "catalog answered HTTP $code: waiting for the workspace's catalog project and grant" >&2
+      sleep "$RETRY_SECONDS";;
+    *) echo "catalog answered HTTP $code" >&2; exit 1;;
+  esac
+done
+"""
+
+
+def catalog_token_volume(audience: str) -> dict[str, Any]:
+    """The runner's short-lived token for the catalog's audience (projected; the pod automounts no token)."""
+    return {"name": "catalog-token", "projected": {"defaultMode": 0o440, "sources": [
+        {"serviceAccountToken": {"audience": audience, "expirationSeconds": 600, "path": "token"}}]}}
 
 
 def _bucket(idx: Index, res: Res) -> tuple[str, dict[str, Any]]:
@@ -120,19 +149,19 @@ def compile_lakehouse(idx: Index, res: Res) -> list[dict[str, Any]]:
     payload = json.dumps(body, sort_keys=True)
     base = dns_name(res.name, "warehouse", limit=50)
     node_selector, tolerations = placement(idx, res, res.block.get("compute", "runnable-default"))
-    script = (
-        'code=$(curl -sS -o /tmp/out -w "%{http_code}" -X POST -H "Content-Type: application/json" '
-        '--data-binary @/request/warehouse.json "$MANAGEMENT_URL"); cat /tmp/out; echo; '
-        'case "$code" in 200|201|409) exit 0;; *) echo "catalog answered HTTP $code" >&2; exit 1;; esac'
-    )
-    container = small_container("create-warehouse", CURL_IMAGE, ["/bin/sh", "-c", script],
-                                [{"name": "MANAGEMENT_URL", "value": management}],
+    container = small_container("create-warehouse", CURL_IMAGE, ["/bin/sh", "-c", WAREHOUSE_SCRIPT],
+                                [{"name": "MANAGEMENT_URL", "value": management},
+                                 {"name": "PROJECT_ID", "value": catalog.project_id(res.workspace)},
+                                 {"name": "TOKEN_FILE", "value": f"{TOKEN_DIR}/token"},
+                                 {"name": "RETRIES", "value": "20"}, {"name": "RETRY_SECONDS", "value": "30"}],
                                 [{"name": "request", "mountPath": "/request", "readOnly": True},
+                                 {"name": "catalog-token", "mountPath": TOKEN_DIR, "readOnly": True},
                                  {"name": "tmp", "mountPath": "/tmp"}])
     pod = {
         "automountServiceAccountToken": False, "serviceAccountName": "dataos-runner", "restartPolicy": "OnFailure",
         "securityContext": pod_security_context(), "containers": [container], "enableServiceLinks": False,
         "volumes": [{"name": "request", "configMap": {"name": f"{base}-request"}},
+                    catalog_token_volume(catalog.audience),
                     {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}],
         "priorityClassName": idx.context.workspaces.batch_priority_class,
     }
@@ -147,7 +176,8 @@ def compile_lakehouse(idx: Index, res: Res) -> list[dict[str, Any]]:
     return [
         obj("v1", "ConfigMap", metadata(res, f"{base}-request", component="warehouse"),
             data={"warehouse.json": payload}),
-        obj("batch/v1", "Job", metadata(res, dns_name(base, short_hash(payload, 6)), component="warehouse"),
+        obj("batch/v1", "Job", metadata(res, dns_name(base, short_hash(json.dumps(pod, sort_keys=True) + payload, 6)),
+                                        component="warehouse"),
             spec={"backoffLimit": 6, "ttlSecondsAfterFinished": 86400,
                   "template": {"metadata": {"labels": metadata(res, "x", component="warehouse")["labels"]},
                                "spec": pod}}),
