@@ -35,7 +35,8 @@ def test_prod_aws_plan_critical_path_is_a_real_chain(stack_plan):
     found = estimate(result.resources)
     by_urn = {r["urn"]: r for r in result.resources}
     types = [s.type for s in found.path]
-    assert "aws:eks/cluster:Cluster" in types and types[-1] == "kubernetes:helm.sh/v3:Release"
+    # the chain ends with a core release, or a Job that waits for one (the catalog's admin bootstrap)
+    assert "aws:eks/cluster:Cluster" in types and "kubernetes:helm.sh/v3:Release" in types[-2:]
     assert found.irreducible_seconds <= found.seconds
     for before, after in zip(found.path, found.path[1:]):  # each step really waits for the one before
         assert after.finish == before.finish + prior(after.type)
