@@ -35,9 +35,6 @@ from core_kernel.services.spark import Spark
 from core_kernel.services.workflows import Workflows
 from core_kernel.specs import CoreKernelSpec
 
-GATING_ADDONS = frozenset({"loadBalancerController"})
-
-
 class Scheduling(pulumi.ComponentResource):
     """PriorityClasses: platform-critical, workspace-default (the global default) and batch."""
 
@@ -152,12 +149,12 @@ class CoreKernel(pulumi.ComponentResource):
             namespace_ready=self.namespaces.ready,
             base_ready=[*contract.cluster_ready, *self.scheduling.priority_classes],
         )
-        # Load balancers, node autoscaling and the metrics API come before the services that rely on them.
+        # The add-ons gate no release: none has a webhook that fails closed on what the services create (the
+        # load balancer controller's Service webhook is off, `cluster_addons.py`), and a Service, an HPA or a GPU
+        # pod made before its add-on runs is picked up once it does. Only the Gateway object waits for the load
+        # balancer controller (`gateway.py`: its NLB must be deleted by the controller on destroy).
         self.addons = ClusterAddons(f"{name}-addons", ctx, addons, child)
-        # Of the add-ons, only the AWS Load Balancer Controller gates other releases: its webhooks (Services, Pods)
-        # fail closed until it runs. The autoscaler, metrics-server, device plugin and external-dns gate nothing.
-        gating = [r for key, r in self.addons.releases.items() if key in GATING_ADDONS]
-        ctx.base_ready = [*ctx.base_ready, *gating]
+        ctx.load_balancer_controller = self.addons.releases.get("loadBalancerController")
         self.services: dict[str, pulumi.ComponentResource] = {}
         if spec.monitoring.enabled:
             monitoring = Monitoring(f"{name}-monitoring", ctx, child)

@@ -54,6 +54,12 @@ def load_balancer_controller_values(ctx: BuildContext, annotations: Any) -> dict
         "enableShield": False,
         "enableWaf": False,
         "enableWafv2": False,
+        # Off: this webhook only defaults `loadBalancerClass` on new LoadBalancer Services, and it fails closed on
+        # every Service of the cluster until the controller runs, so every release would have to wait for it. The
+        # gateway's Service names this controller by its annotations (`gateway.py`), which it reconciles whenever
+        # it starts. Its other webhooks match nothing the platform creates: pods only in namespaces labelled for
+        # readiness-gate injection (and failing open), TargetGroupBindings, Ingresses, IngressClassParams.
+        "enableServiceMutatorWebhook": False,
     }
 
 

@@ -45,6 +45,8 @@ class BuildContext:
     cert_manager_release: pulumi.Resource | None = None
     secret_store: pulumi.Resource | None = None
     external_secrets_release: pulumi.Resource | None = None
+    # The AWS Load Balancer Controller's release (AWS only): the Gateway object, whose NLB it manages, waits for it.
+    load_balancer_controller: pulumi.Resource | None = None
 
     @property
     def production(self) -> bool:
@@ -66,8 +68,7 @@ class BuildContext:
 
     def ready(self, key: str, *extra: pulumi.Resource | None) -> list[pulumi.Resource]:
         """What a service's resources wait for, each edge for a reason: `base_ready` (the cluster's nodes: pods need
-        one; the PriorityClasses: admission refuses an unknown priorityClassName; the cluster add-ons' releases, set
-        by `CoreKernel`: e.g. the AWS Load Balancer Controller's webhook on Services and Pods), its namespace and
+        one; the PriorityClasses: admission refuses an unknown priorityClassName), its namespace and
         NetworkPolicies (`namespace_ready`: the namespace must exist, deny-by-default before any pod), and, for a
         chart in `EMITS_MONITORS` while monitoring is on, the kube-prometheus-stack release (it installs the
         ServiceMonitor/PodMonitor CRDs that chart's objects need). Nothing else: other services start in parallel."""

@@ -196,6 +196,10 @@ class Gateway(pulumi.ComponentResource):
             deps: list[pulumi.Resource] = [self.release, *previous]
             if obj["kind"] == "Certificate":  # cert-manager's CRDs and the platform issuer
                 deps += [r for r in (ctx.cert_manager_release, ctx.cluster_issuer) if r is not None]
+            if obj["kind"] == "Gateway" and ctx.load_balancer_controller is not None:
+                # Its Service's NLB is the controller's: destroyed first, the controller deletes the NLB (and the
+                # Service's finalizer) before `pulumi destroy` removes the controller.
+                deps.append(ctx.load_balancer_controller)
             resource = apply_object(f"{name}-{obj['kind'].lower()}-{obj['metadata']['name']}", obj, k8s_opts(self, ctx.contract, deps))
             previous = [resource]
             if obj["kind"] == "Gateway":

@@ -104,9 +104,34 @@ def execute(
         )
         runtime_settings.SETTINGS.outputs.clear()
         set_all_config(config or {}, secret_keys or [])
-        _sync_await(run_in_stack(program))
+        _sync_await(run_in_stack(lambda: _then_settle(program)))
 
     contextvars.copy_context().run(run)
+
+
+async def _then_settle(program: Callable[[], Any]) -> None:
+    """Run `program`, then wait for its pending outputs once each, before the SDK's own wait.
+
+    The SDK's end-of-program wait (`wait_for_rpcs`) waits for the *first* of all pending outputs to finish,
+    again and again: quadratic in their number (a plan has thousands). Waiting for all of them at once is
+    linear and leaves the SDK's wait nothing to wait for. A failed output stops this early and is left, with
+    everything else, to the SDK's wait, which reports failures as it always does."""
+    import asyncio
+    from inspect import isawaitable
+
+    from pulumi.runtime.settings import SETTINGS
+
+    result = program()
+    if isawaitable(result):
+        await result
+    while True:
+        outputs = list(SETTINGS.outputs)
+        if any(task.done() and (task.cancelled() or task.exception() is not None) for task in outputs):
+            return
+        pending = [task for task in outputs if not task.done()]
+        if not pending:
+            return
+        await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
 
 
 def run_plan(

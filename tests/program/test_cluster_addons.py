@@ -89,10 +89,17 @@ def test_addon_identities_may_only_change_this_clusters_resources(stack_plan, st
             assert cluster in condition or "iam:AWSServiceName" in condition, (release, statement["Sid"])
 
 
-def test_the_gateway_waits_for_the_load_balancer_controller(stack_plan) -> None:
-    by_name = releases(stack_plan("prod-aws"))
-    assert by_name["aws-load-balancer-controller"]["urn"] in by_name["envoy-gateway"]["dependencies"]
+def test_only_the_gateway_object_waits_for_the_load_balancer_controller(stack_plan) -> None:
+    """The controller's Service webhook (fail-closed on every Service) is off, so no release waits for it; the
+    Gateway, whose NLB it manages, does (destroyed before the controller, its NLB is deleted)."""
+    plan = stack_plan("prod-aws")
+    by_name = releases(plan)
+    controller = by_name["aws-load-balancer-controller"]["urn"]
+    waiting = sorted(r["name"] for r in plan.resources if controller in r["dependencies"] and r["layer"] == "core_kernel")
+    gateway = next(r for r in plan.resources if r["type"] == "kubernetes:gateway.networking.k8s.io/v1:Gateway")
+    assert waiting == [gateway["name"]]
     values = by_name["aws-load-balancer-controller"]["inputs"]["values"]
+    assert values["enableServiceMutatorWebhook"] is False
     # No pod reaches the instance metadata (hop limit 1): the controller is told its VPC and region.
     assert values["vpcId"].startswith("vpc-") and values["region"] == "eu-central-1"
 
