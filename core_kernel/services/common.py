@@ -21,9 +21,9 @@ from core_kernel.versions import CHARTS
 PLATFORM_CRITICAL = PRIORITY_CLASSES["platform_critical"]
 # Services that create a ServiceMonitor or PodMonitor when monitoring is on (monitoring.coreos.com CRDs): the
 # charts whose values switch one on, and the Runtime ("platform": its own ServiceMonitor). The gateway (gateway-helm)
-# and catalog (lakekeeper) values have no such switch; the policy service makes its ServiceMonitor wait for the
-# monitoring release itself (per kind): none of them waits for monitoring as a whole.
-EMITS_MONITORS = frozenset({"certManager", "externalSecrets", "workflows", "spark", "platform"})
+# and catalog (lakekeeper) values have no such switch; the policy service and External Secrets make their own
+# ServiceMonitors wait for the monitoring release (per object): none of them waits for monitoring as a whole.
+EMITS_MONITORS = frozenset({"certManager", "workflows", "spark", "platform"})
 
 
 @dataclass

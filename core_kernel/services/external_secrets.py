@@ -36,15 +36,43 @@ def _component(replicas: int, prod: bool, res: dict[str, Any]) -> dict[str, Any]
     }
 
 
+# The chart's three metrics Services (controller, webhook, cert-controller), by the labels its templates give
+# them (`<component>.selectorLabels` in the chart's _helpers.tpl at 2.9.0), each with a port named `metrics`.
+METRICS_COMPONENTS = {"": "external-secrets", "-webhook": "external-secrets-webhook",
+                      "-cert-controller": "external-secrets-cert-controller"}
+
+
 def values(replicas: int, prod: bool, monitoring: bool, annotations: Any) -> dict[str, Any]:
+    """The chart's own ServiceMonitors stay off: it renders them only when the monitoring CRDs already exist
+    (`renderMode: skipIfMissing`), which would make this release wait for the whole monitoring release. Its
+    metrics Services are on instead, and `service_monitors` (our objects, waiting only for those CRDs) scrape
+    them, so External Secrets, and everything that waits for it, installs in parallel with monitoring."""
+    metrics = {"metrics": {"service": {"enabled": monitoring}}}
     return {
         "installCRDs": True,
         **_component(replicas, prod, resources("50m", "128Mi", "500m", "512Mi")),
+        **metrics,
         "serviceAccount": {"create": True, "name": EXTERNAL_SECRETS_SERVICE_ACCOUNT, "annotations": annotations},
-        "serviceMonitor": {"enabled": monitoring, "additionalLabels": service_monitor_labels()},
-        "webhook": _component(replicas, prod, resources("20m", "64Mi", "200m", "256Mi")),
-        "certController": _component(replicas, prod, resources("20m", "64Mi", "200m", "256Mi")),
+        "serviceMonitor": {"enabled": False},
+        "webhook": {**_component(replicas, prod, resources("20m", "64Mi", "200m", "256Mi")), **metrics},
+        "certController": {**_component(replicas, prod, resources("20m", "64Mi", "200m", "256Mi")), **metrics},
     }
+
+
+def service_monitors() -> list[dict[str, Any]]:
+    """One ServiceMonitor per metrics Service of the chart (what its own `serviceMonitor.enabled` would render)."""
+    namespace = naming.NAMESPACES[KEY]
+    return [{
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": {"name": f"{RELEASE}{suffix}-metrics", "namespace": namespace,
+                     "labels": {"app.kubernetes.io/part-of": "cloud-kernel", **service_monitor_labels()}},
+        "spec": {
+            "selector": {"matchLabels": {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": RELEASE}},
+            "namespaceSelector": {"matchNames": [namespace]},
+            "endpoints": [{"port": "metrics", "interval": "30s", "scrapeTimeout": "25s"}],
+        },
+    } for suffix, name in METRICS_COMPONENTS.items()]
 
 
 def store_object(provider: Any) -> dict[str, Any]:
@@ -75,6 +103,10 @@ class ExternalSecrets(pulumi.ComponentResource):
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
             placement=ctx.placement,
         )
+        if ctx.monitoring and ctx.monitoring_release is not None:
+            for monitor in service_monitors():  # they need the monitoring CRDs only, not this release
+                apply_object(f"{name}-servicemonitor-{monitor['metadata']['name']}", monitor,
+                             k8s_opts(self, ctx.contract, [*ctx.ready(KEY), ctx.monitoring_release]))
         self.store: pulumi.Resource | None = None
         if ctx.contract.secret_store is None:
             pulumi.log.warn("core kernel: the cloud contract has no secret store; no ClusterSecretStore is created")

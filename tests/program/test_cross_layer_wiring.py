@@ -416,7 +416,7 @@ MONITORING_KINDS = {  # kind -> (Prometheus/Alertmanager spec, selector key, nam
 # Monitors the charts create (values path of the enable flag, values path of their labels, kind).
 CHART_MONITORS: dict[str, list[tuple[str, str, str]]] = {
     "cert-manager": [("prometheus.servicemonitor.enabled", "prometheus.servicemonitor.labels", "ServiceMonitor")],
-    "external-secrets": [("serviceMonitor.enabled", "serviceMonitor.additionalLabels", "ServiceMonitor")],
+    "external-secrets": [("serviceMonitor.enabled", "serviceMonitor.additionalLabels", "ServiceMonitor")],  # off: ours
     "argo-workflows": [("controller.serviceMonitor.enabled", "controller.serviceMonitor.additionalLabels",
                         "ServiceMonitor")],
     "spark-operator": [("prometheus.podMonitor.create", "prometheus.podMonitor.labels", "PodMonitor")],

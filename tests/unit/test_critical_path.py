@@ -35,8 +35,9 @@ def test_prod_aws_plan_critical_path_is_a_real_chain(stack_plan):
     found = estimate(result.resources)
     by_urn = {r["urn"]: r for r in result.resources}
     types = [s.type for s in found.path]
-    # the chain ends with a core release, or a Job that waits for one (the catalog's admin bootstrap)
-    assert "aws:eks/cluster:Cluster" in types and "kubernetes:helm.sh/v3:Release" in types[-2:]
+    # through the cluster and at least one core release (then what waits for it: issuers, routes, Jobs)
+    assert "aws:eks/cluster:Cluster" in types and "kubernetes:helm.sh/v3:Release" in types
+    assert types.index("aws:eks/cluster:Cluster") < types.index("kubernetes:helm.sh/v3:Release")
     assert found.irreducible_seconds <= found.seconds
     for before, after in zip(found.path, found.path[1:]):  # each step really waits for the one before
         assert after.finish == before.finish + prior(after.type)
@@ -62,9 +63,25 @@ def test_only_charts_with_monitors_wait_for_the_monitoring_release(stack_plan):
     releases = {r["name"]: r for r in stack_plan("prod-aws").resources if r["type"] == "kubernetes:helm.sh/v3:Release"}
     monitoring = releases["core-monitoring-release"]["urn"]
     waiting = sorted(name for name, r in releases.items() if monitoring in r["dependencies"])
-    assert waiting == [
-        "core-cert-manager-release", "core-external-secrets-release", "core-spark-release", "core-workflows-release",
-    ]
+    assert waiting == ["core-cert-manager-release", "core-spark-release", "core-workflows-release"]
+
+
+def test_external_secrets_installs_beside_monitoring_and_is_still_scraped(stack_plan):
+    """External Secrets (and the catalog behind it) no longer waits for the monitoring release: the chart's three
+    metrics Services are on, its own ServiceMonitors (rendered only once the CRDs exist) off, and ours scrape them."""
+    resources = stack_plan("prod-aws").resources
+    release = next(r for r in resources if r["name"] == "core-external-secrets-release")
+    values = release["inputs"]["values"]
+    assert values["serviceMonitor"]["enabled"] is False
+    assert all(v["metrics"]["service"]["enabled"] for v in (values, values["webhook"], values["certController"]))
+    monitors = {r["inputs"]["metadata"]["name"]: r["inputs"]["spec"] for r in resources
+                if r["type"] == "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
+                and r["inputs"]["metadata"]["namespace"] == "external-secrets"}
+    assert {name: spec["selector"]["matchLabels"]["app.kubernetes.io/name"] for name, spec in monitors.items()} == {
+        "external-secrets-metrics": "external-secrets",
+        "external-secrets-webhook-metrics": "external-secrets-webhook",
+        "external-secrets-cert-controller-metrics": "external-secrets-cert-controller"}
+    assert all(spec["endpoints"][0]["port"] == "metrics" for spec in monitors.values())
 
 
 def test_every_monitoring_custom_resource_waits_for_the_monitoring_release(stack_plan):
