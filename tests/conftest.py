@@ -1,8 +1,13 @@
-"""Shared fixtures: one offline plan per stack file for the whole session (the program runs once per stack)."""
+"""Shared fixtures: one offline plan per stack file for the whole session (the program runs once per stack, also
+when pytest-xdist spreads the test modules over several workers: `make test` runs `-n auto --dist loadscope`, so a
+module-scoped fixture, such as a control plane or a PostgreSQL server, is still set up once)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import fcntl
+import os
+import pickle
+from functools import lru_cache, partial
 from pathlib import Path
 
 import pytest
@@ -30,7 +35,27 @@ def _plan(stack: str):
     return run_plan(ROOT / "stacks" / f"Pulumi.{stack}.yaml", stack, root=ROOT)
 
 
+def _shared_plan(stack: str, folder: Path):
+    """The plan of `stack`, computed by the first worker that asks for it and pickled into `folder` for the
+    others (a per-stack lock: a worker waits only for the plan it needs)."""
+    path = folder / f"{stack}.pickle"
+    with open(folder / f"{stack}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return pickle.loads(path.read_bytes())
+        result = _plan(stack)
+        partial_path = path.with_suffix(".partial")
+        partial_path.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        partial_path.replace(path)
+        return result
+
+
 @pytest.fixture(scope="session")
-def stack_plan():
-    """`stack_plan("dev-aws")` -> PlanResult, computed once per session."""
-    return _plan
+def stack_plan(tmp_path_factory):
+    """`stack_plan("dev-aws")` -> PlanResult, computed once per session. Under xdist the workers share one
+    folder of the run's temporary root (each worker's own basetemp sits in it), so no plan is computed twice."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return _plan
+    folder = tmp_path_factory.getbasetemp().parent / "stack-plans"
+    folder.mkdir(exist_ok=True)
+    return lru_cache(maxsize=None)(partial(_shared_plan, folder=folder))
