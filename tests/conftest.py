@@ -59,3 +59,22 @@ def stack_plan(tmp_path_factory):
     folder = tmp_path_factory.getbasetemp().parent / "stack-plans"
     folder.mkdir(exist_ok=True)
     return lru_cache(maxsize=None)(partial(_shared_plan, folder=folder))
+
+
+# The longest modules (README, Performance), handed out first under xdist (`--no-loadscope-reorder` keeps this
+# order) so that the short ones fill in beside them instead of one long module running alone at the end.
+LONG_FIRST = (
+    "tests/e2e/test_plans_apply.py",
+    "tests/e2e/",
+    "tests/schema/test_checkov.py",
+    "tests/program/test_stack_config_fuzz.py",
+    "tests/integration/test_runtime_image.py",
+    "tests/components/test_azure_components.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        rank = lambda item: next(  # noqa: E731
+            (i for i, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix)), len(LONG_FIRST))
+        items.sort(key=rank)
