@@ -12,6 +12,11 @@ from pathlib import Path
 
 import pytest
 
+try:
+    from xdist.scheduler import LoadScopeScheduling
+except ImportError:  # pytest-xdist is in the test extra; without it everything runs in one process
+    LoadScopeScheduling = None
+
 ROOT = Path(__file__).resolve().parents[1]
 STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
 
@@ -78,3 +83,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         rank = lambda item: next(  # noqa: E731
             (i for i, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix)), len(LONG_FIRST))
         items.sort(key=rank)
+
+
+# Modules whose tests share a module-scoped fixture parametrized by stack (a control plane per stack): each stack's
+# tests are their own unit of work, so the stacks spread over the workers and each control plane still starts once.
+SPLIT_BY_PARAMETER = ("tests/e2e/test_plans_apply.py",)
+
+if LoadScopeScheduling is not None:
+
+    class _ModuleOrStackScheduling(LoadScopeScheduling):
+        """`--dist loadscope` (a module per unit of work), with SPLIT_BY_PARAMETER split per parameter."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            if module in SPLIT_BY_PARAMETER and nodeid.endswith("]"):
+                return f"{module}[{nodeid.rsplit('[', 1)[1]}"
+            return super()._split_scope(nodeid)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_xdist_make_scheduler(config: pytest.Config, log):
+        return _ModuleOrStackScheduling(config, log) if config.getvalue("dist") == "loadscope" else None
