@@ -78,11 +78,13 @@ LONG_FIRST = (
 )
 
 
+def _rank(item: pytest.Item) -> int:
+    return next((i for i, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix)), len(LONG_FIRST))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if "PYTEST_XDIST_WORKER" in os.environ:
-        rank = lambda item: next(  # noqa: E731
-            (i for i, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix)), len(LONG_FIRST))
-        items.sort(key=rank)
+        items.sort(key=_rank)  # stable: the rest keep their order
 
 
 # Modules whose tests share a module-scoped fixture parametrized by stack (a control plane per stack): each stack's
