@@ -28,9 +28,13 @@ $(CHECKOV_STAMP): tools/checkov/constraints.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c tools/checkov/constraints.txt checkov
 	touch $(CHECKOV_STAMP)
 
+# One pytest-xdist worker per core, a test module at a time (loadscope): a module's fixtures are set up once; the
+# longest modules first (tests/conftest.py).
+PYTEST_WORKERS ?= auto
+
 test: $(STAMP) $(CHECKOV_STAMP)
 	@# pytest exits 5 when it collects no test: that is not a failure; every other non-zero code is.
-	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest -q; rc=$$?; \
+	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo 'pytest: no tests collected'; exit 0; fi; exit $$rc
 
 # Regenerate checked-in generated files (stack schema, CRDs, JSON schemas, compiler goldens).

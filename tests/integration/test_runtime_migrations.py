@@ -68,6 +68,9 @@ def test_failing_migration_rolls_back_alone_and_keeps_earlier_ones(server):
 
 
 def _run_and_get_killed(host, port, sslmode, owner, password, db):  # in a child process
+    # The server checks for a vanished client every 100 ms (by default only when it next writes to it, here after
+    # the 30 s sleep): its transaction is rolled back and its advisory lock freed right after the kill.
+    os.environ["PGOPTIONS"] = "-c client_connection_check_interval=100"
     migrate(Server(host, port, sslmode), (owner, password), db,
             {**MIGRATIONS, "002_seed": {"up": "INSERT INTO audit (note) VALUES ('seeded'); SELECT pg_sleep(30);"}})
 

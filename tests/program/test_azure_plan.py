@@ -1,14 +1,11 @@
 """The whole program on both Azure stack files: what the cloud kernel creates on AKS and its secure defaults,
 read from the plan (one plan per stack for the session), the no-churn property of a node-pool resize and a
-byte-identical plan from two CLI runs."""
+CLI plan byte-identical to the session's."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -17,6 +14,7 @@ import yaml
 
 from core_kernel.naming import CATALOG_SERVICE_ACCOUNT, NAMESPACES
 from tests.conftest import ROOT
+from tests.support.cli_plan import assert_cli_writes_the_session_plan
 
 AZURE_STACKS = ["dev-azure", "prod-azure"]
 
@@ -144,12 +142,5 @@ def test_raising_a_pool_max_changes_exactly_one_resource(stack_plan, tmp_path: P
     assert after[changed[0]]["inputs"]["maxCount"] == before[changed[0]]["inputs"]["maxCount"] + 7
 
 
-def test_two_cli_runs_give_identical_bytes(tmp_path: Path) -> None:
-    def plan(out: Path, seed: str) -> bytes:
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        proc = subprocess.run([sys.executable, "-m", "kernelctl", "plan", "--stack", "prod-azure", "--out", str(out)],
-                              cwd=ROOT, env=env, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr
-        return (out / "plan.json").read_bytes()
-
-    assert plan(tmp_path / "a", "1") == plan(tmp_path / "b", "99")
+def test_cli_plan_is_deterministic(stack_plan, tmp_path: Path) -> None:
+    assert_cli_writes_the_session_plan(stack_plan("prod-azure"), tmp_path)

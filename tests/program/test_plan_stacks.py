@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, STACKS
+from tests.support.cli_plan import assert_cli_writes_the_session_plan
 
 KERNELCTL = [sys.executable, "-m", "kernelctl"]
 
@@ -37,24 +36,8 @@ def test_every_stack_exports_the_contract_with_a_secret_kubeconfig(stack_plan, s
     assert outputs["cloud"] == plan.config.cloud.provider and outputs["clusterName"]
 
 
-def _cli_plan(out: Path, seed: str) -> bytes:
-    env = {**os.environ, "PYTHONHASHSEED": seed}
-    proc = subprocess.run(
-        [*KERNELCTL, "plan", "--stack", "dev-aws", "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stdout + proc.stderr
-    return (out / "plan.json").read_bytes()
-
-
-def test_two_cli_runs_give_identical_bytes(tmp_path: Path) -> None:
-    first = _cli_plan(tmp_path / "a", "1")
-    second = _cli_plan(tmp_path / "b", "2024")
-    assert first == second
-    document = json.loads(first)
-    assert document["stack"] == "dev-aws" and document["resources"]
-    manifests = sorted(p.name for p in (tmp_path / "a" / "manifests").rglob("*.yaml"))
-    assert len(manifests) == len(document["kubernetes"])
+def test_cli_plan_is_deterministic(stack_plan, tmp_path: Path) -> None:
+    assert_cli_writes_the_session_plan(stack_plan("dev-aws"), tmp_path)
 
 
 def test_invalid_stack_exits_2_without_traceback(tmp_path: Path) -> None:
