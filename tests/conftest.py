@@ -102,6 +102,6 @@ if LoadScopeScheduling is not None:
                 return f"{module}[{nodeid.rsplit('[', 1)[1]}"
             return super()._split_scope(nodeid)
 
-    @pytest.hookimpl(tryfirst=True)
+    @pytest.hookimpl(tryfirst=True, optionalhook=True)  # `-p no:xdist` runs without it
     def pytest_xdist_make_scheduler(config: pytest.Config, log):
         return _ModuleOrStackScheduling(config, log) if config.getvalue("dist") == "loadscope" else None

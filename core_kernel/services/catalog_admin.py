@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core_kernel import naming
+from core_kernel.network_policies import WORKSPACE_LABELS
 from core_kernel.services.common import PLATFORM_CRITICAL, container_security_context, pod_security_context, resources
 from core_kernel.versions import CATALOG_ADMIN_IMAGE, CATALOG_ADMIN_UID
 
@@ -28,7 +29,7 @@ SCRIPT_KEY = "catalog_admin.py"
 SCHEDULE = "*/5 * * * *"
 LABELS = {"app.kubernetes.io/part-of": "cloud-kernel", **naming.CATALOG_ADMIN_POD_LABELS}
 TOKEN_SECONDS = 600  # the shortest lifetime Kubernetes issues; the kubelet rotates the file before it expires
-WORKSPACE_LABEL = "cloud-kernel.io/workspace=true"
+WORKSPACE_LABEL = ",".join(f"{k}={v}" for k, v in sorted(WORKSPACE_LABELS.items()))  # a label selector
 
 
 def _meta(name: str, namespaced: bool = True) -> dict[str, Any]:

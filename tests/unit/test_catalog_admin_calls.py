@@ -102,8 +102,11 @@ class FakeServer:
             return 201, {"id": body["id"], "name": body["name"]}
         if path.startswith("/management/v1/permissions/project/") and path.endswith("/assignments"):
             project_id = path.split("/")[5]
-            if method == "GET":
-                return 200, {"assignments": self.assignments.get(project_id, []), "project-id": project_id}
+            if method == "GET":  # a server may answer more than was written (here: a field of its own)
+                held = [{**a, "assigned-by": "server"} for a in self.assignments.get(project_id, [])]
+                return 200, {"assignments": held, "project-id": project_id}
+            if any(w in self.assignments.get(project_id, []) for w in body["writes"]):
+                return self._error(409, "TupleAlreadyExists")  # OpenFGA refuses a duplicate write
             self.assignments.setdefault(project_id, []).extend(body["writes"])
             return 204, None
         return self._error(404, "NotFound")

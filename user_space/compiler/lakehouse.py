@@ -15,8 +15,8 @@ from typing import Any
 
 from user_space.compiler.common import CompileError, Res, Unsupported, dns_name, metadata, obj, require, short_hash
 from user_space.compiler.index import Index
-from user_space.compiler.pods import placement, pod_security_context, small_container
 from user_space.compiler.images import CURL_IMAGE
+from user_space.compiler.pods import RUNNER_SERVICE_ACCOUNT, placement, pod_security_context, small_container
 
 
 
@@ -158,7 +158,7 @@ def compile_lakehouse(idx: Index, res: Res) -> list[dict[str, Any]]:
                                  {"name": "catalog-token", "mountPath": TOKEN_DIR, "readOnly": True},
                                  {"name": "tmp", "mountPath": "/tmp"}])
     pod = {
-        "automountServiceAccountToken": False, "serviceAccountName": "dataos-runner", "restartPolicy": "OnFailure",
+        "automountServiceAccountToken": False, "serviceAccountName": RUNNER_SERVICE_ACCOUNT, "restartPolicy": "OnFailure",
         "securityContext": pod_security_context(), "containers": [container], "enableServiceLinks": False,
         "volumes": [{"name": "request", "configMap": {"name": f"{base}-request"}},
                     catalog_token_volume(catalog.audience),

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from core_kernel.naming import WORKSPACE_RUNNER_SERVICE_ACCOUNT
 from user_space.compiler.common import CompileError, Res, dns_name, short_hash
 from user_space.compiler.index import Index
 from user_space.compiler.stacks import StackDef
@@ -28,7 +29,7 @@ SECRET_DIR = "/etc/dataos/secret"
 TEMP_DIR = "/var/dataos/temp_data"
 WORK_DIR = "/etc/dataos/work"
 DEPOT_DIR = "/etc/dataos/depots"
-RUNNER_SERVICE_ACCOUNT = "dataos-runner"
+RUNNER_SERVICE_ACCOUNT = WORKSPACE_RUNNER_SERVICE_ACCOUNT
 NON_ROOT_UID = 65532
 PROPERTIES_KEY = "secret.properties"
 
