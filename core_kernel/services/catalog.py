@@ -49,6 +49,7 @@ appVersion) names a caller `kubernetes~<uid of its service account>` (TokenRevie
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 from urllib.parse import quote
 
@@ -56,6 +57,7 @@ import pulumi
 import pulumi_random as random
 
 from core_kernel import naming
+from core_kernel.scram import scram_sha256_verifier
 from core_kernel.identities import CATALOG_IDENTITY
 from core_kernel.services import catalog_admin
 from core_kernel.services.common import (
@@ -90,15 +92,18 @@ SYSTEM_CREDENTIALS: dict[str, dict[str, str]] = {
 }
 
 # Idempotent: creates each role and database once, re-asserts the password and ownership on every run.
-# `$SECRETS` is the folder of the mounted Secrets (one sub-folder each).
+# `$SECRETS` is the folder of the mounted Secrets (one sub-folder each). A role's password is set from its SCRAM
+# verifier (core_kernel/scram.py), read by psql itself: the managed servers log DDL (`log_statement = ddl`), and
+# neither the log nor the process list ever holds a password.
 BOOTSTRAP_SQL = r"""set -eu
 # Passwords come from mounted Secret files, never from the pod's environment.
 PGPASSWORD="$(cat "$SECRETS/admin/password")"
 export PGPASSWORD
-bootstrap() {  # role, database, folder of its password file
-psql -v ON_ERROR_STOP=1 -v role="$1" -v db="$2" -v pw="$(cat "$SECRETS/$3/password")" <<'SQL'
+bootstrap() {  # role, database, folder of its verifier file
+VERIFIER_FILE="$SECRETS/$3/verifier" psql -v ON_ERROR_STOP=1 -v role="$1" -v db="$2" <<'SQL'
+\set verifier `cat "$VERIFIER_FILE"`
 SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
-SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'role', :'pw') \gexec
+SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'role', :'verifier') \gexec
 SELECT format('GRANT %I TO %I', :'role', current_user) \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
 SELECT format('ALTER DATABASE %I OWNER TO %I', :'db', :'role') \gexec
@@ -108,6 +113,12 @@ SQL
 bootstrap "$CATALOG_USER" "$CATALOG_DB" catalog
 bootstrap "$OPENFGA_USER" "$OPENFGA_DB" openfga
 """
+
+
+def verifier(password: pulumi.Output[str], salt_base64: pulumi.Output[str]) -> pulumi.Output[str]:
+    """The role's SCRAM verifier, as secret as the password it is made from."""
+    return pulumi.Output.secret(pulumi.Output.all(password, salt_base64).apply(
+        lambda args: scram_sha256_verifier(args[0], base64.b64decode(args[1]))))
 
 
 def admin_external_secret(admin_secret_ref: Any) -> dict[str, Any]:
@@ -135,11 +146,11 @@ def secret(name: str, string_data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def secret_volume(name: str, secret_name: str) -> dict[str, Any]:
-    """The `password` key of a Secret as a file readable by the pod's group only."""
+def secret_volume(name: str, secret_name: str, key: str) -> dict[str, Any]:
+    """One key of a Secret as a file readable by the pod's group only."""
     return {
         "name": name,
-        "secret": {"secretName": secret_name, "items": [{"key": "password", "path": "password"}], "defaultMode": 0o440},
+        "secret": {"secretName": secret_name, "items": [{"key": key, "path": key}], "defaultMode": 0o440},
     }
 
 
@@ -194,9 +205,9 @@ def bootstrap_job(host: Any, port: Any, admin_username: str, placement: dict[str
                     ],
                     "volumes": [
                         {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}},
-                        secret_volume("admin", ADMIN_SECRET),
-                        secret_volume("catalog", DB_SECRET),
-                        secret_volume("openfga", OPENFGA_DB_SECRET),
+                        secret_volume("admin", ADMIN_SECRET, "password"),
+                        secret_volume("catalog", DB_SECRET, "verifier"),
+                        secret_volume("openfga", OPENFGA_DB_SECRET, "verifier"),
                     ],
                 },
             },
@@ -335,10 +346,13 @@ class Catalog(pulumi.ComponentResource):
         password = random.RandomPassword(f"{name}-db-password", length=40, special=False, opts=generated)
         encryption_key = random.RandomPassword(f"{name}-encryption-key", length=48, special=False, opts=generated)
         openfga_password = random.RandomPassword(f"{name}-openfga-db-password", length=40, special=False, opts=generated)
+        salts = {role: random.RandomBytes(f"{name}-{role}-scram-salt", length=16, opts=generated)
+                 for role in ("catalog", "openfga")}
         preshared_key = random.RandomPassword(f"{name}-openfga-key", length=48, special=False, opts=generated)
         db_secret = apply_object(
             f"{name}-db-secret",
-            secret(DB_SECRET, {"username": naming.CATALOG_DB_USER, "password": password.result}),
+            secret(DB_SECRET, {"username": naming.CATALOG_DB_USER, "password": password.result,
+                               "verifier": verifier(password.result, salts["catalog"].base64)}),
             k8s_opts(self, ctx.contract, ready),
         )
         openfga_db_secret = apply_object(
@@ -348,6 +362,7 @@ class Catalog(pulumi.ComponentResource):
                 {
                     "username": naming.OPENFGA_DB_USER,
                     "password": openfga_password.result,
+                    "verifier": verifier(openfga_password.result, salts["openfga"].base64),
                     "uri": datastore_uri(database.host, database.port, openfga_password.result),
                 },
             ),

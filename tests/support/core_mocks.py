@@ -7,6 +7,7 @@ dependencies, plain inputs) plus the resolved `PlatformContext`.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from pulumi.runtime.mocks import MockMonitor
 
 _SECRET_KEY = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc signature key
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
 FAKE_ROLE = "arn:aws:iam::123456789012:role/{name}"
 
 
@@ -75,6 +77,9 @@ class _Mocks(pulumi.runtime.Mocks):
         state = dict(args.inputs)
         if args.typ == RANDOM_PASSWORD:
             state["result"] = "p" * int(args.inputs.get("length", 16))
+        if args.typ == RANDOM_BYTES:
+            raw = bytes(range(int(args.inputs.get("length", 16))))
+            state.update(base64=base64.b64encode(raw).decode("ascii"), hex=raw.hex())
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):

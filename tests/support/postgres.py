@@ -66,10 +66,11 @@ def server():
          "--encoding=UTF8", "--locale=C"])
     tls = _self_signed(base, prefix)
     run([f"{bindir}/pg_ctl", "-D", str(data), "-l", str(base / "log"), "-w", "-o",
-         f"-p {port} -k {base} -c listen_addresses=127.0.0.1 {tls}", "start"])
+         # DDL logged, like the managed servers' parameter groups (log_statement = ddl)
+         f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c log_statement=ddl {tls}", "start"])
     try:
         yield {"host": "127.0.0.1", "port": port, "admin": ADMIN, "admin_password": ADMIN_PASSWORD,
-               "sslmode": "require" if tls else "disable"}
+               "sslmode": "require" if tls else "disable", "log": base / "log"}
     finally:
         subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True)
