@@ -81,12 +81,22 @@ def _expect(method: str, path: str, status: int, answer: Any, ok: set[int], ok_t
 
 
 def bootstrap(catalog: Api) -> str:
+    """Bootstrap, then prove this account holds the server: the first caller wins the bootstrap, and only the
+    server's admin or operator may read its assignments (`can_read_assignments` in Lakekeeper's OpenFGA model)."""
     path = "/management/v1/bootstrap"
     status, answer = catalog.call("POST", path, {"accept-terms-of-use": True})
     if 200 <= status < 300:
-        return "bootstrapped: this service account is the server admin"
-    _expect("POST", path, status, answer, set(), frozenset({"CatalogAlreadyBootstrapped"}))
-    return "already bootstrapped"
+        done = "bootstrapped: this service account is the server admin"
+    else:
+        _expect("POST", path, status, answer, set(), frozenset({"CatalogAlreadyBootstrapped"}))
+        done = "already bootstrapped"
+    path = "/management/v1/permissions/server/assignments"
+    status, answer = catalog.call("GET", path)
+    if status == 403:
+        raise AdminError("the catalog was bootstrapped by another caller: this service account is not its server "
+                         "admin (re-install the catalog on a fresh database)")
+    _expect("GET", path, status, answer, {200})
+    return done
 
 
 def workspaces(kube: Api, label: str) -> list[str]:

@@ -31,6 +31,7 @@ class FakeServer:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.bootstrapped = False
+        self.server_admin: str | None = None  # the Authorization header of whoever bootstrapped
         self.projects: set[str] = set()
         self.assignments: dict[str, list[dict[str, str]]] = {}
         self.warehouse_answers: list[int] = []
@@ -91,8 +92,12 @@ class FakeServer:
         if method == "POST" and path == "/management/v1/bootstrap":
             if self.bootstrapped:
                 return self._error(400, "CatalogAlreadyBootstrapped")
-            self.bootstrapped = True
+            self.bootstrapped, self.server_admin = True, auth
             return 204, None
+        if method == "GET" and path == "/management/v1/permissions/server/assignments":
+            if auth != self.server_admin:  # only the server's admin may read them
+                return self._error(403, "Forbidden")
+            return 200, {"assignments": [{"type": "admin", "user": "kubernetes~admin-uid"}]}
         if method == "POST" and path == "/management/v1/project":
             if body["project-id"] in self.projects:
                 return self._error(409, "ProjectIdAlreadyExists")
@@ -140,6 +145,7 @@ def test_admin_bootstraps_then_gives_each_workspace_runner_create_on_its_own_pro
     calls = [(r["method"], r["path"], r["body"]) for r in fake.requests if r["path"].startswith("/management")]
     assert calls == [
         ("POST", "/management/v1/bootstrap", {"accept-terms-of-use": True}),
+        ("GET", "/management/v1/permissions/server/assignments", None),
         ("POST", "/management/v1/project", {"project-id": project, "project-name": "retail"}),
         ("POST", "/management/v1/user", {"id": f"kubernetes~{RETAIL_UID}", "name":
                                          "system:serviceaccount:retail:dataos-runner", "update-if-exists": True,
@@ -157,8 +163,19 @@ def test_admin_bootstraps_then_gives_each_workspace_runner_create_on_its_own_pro
     second = _run_admin(fake, tmp_path)  # the CronJob's later runs: nothing new, still success
     assert second.returncode == 0, second.stderr
     assert "already bootstrapped" in second.stdout
-    assert [r["method"] for r in fake.requests if "/assignments" in r["path"]] == ["GET"]
+    assert [(r["method"], r["path"].split("/")[4]) for r in fake.requests if "/assignments" in r["path"]] == [
+        ("GET", "server"), ("GET", "project")]  # the admin check, then the grant found in place: no write
     assert fake.assignments[project] == [{"type": "create", "user": f"kubernetes~{RETAIL_UID}"}]
+
+
+def test_admin_fails_when_another_caller_bootstrapped_the_catalog(fake, tmp_path):
+    """The first caller wins the bootstrap: a catalog someone else bootstrapped fails the Job at once, workspaces
+    or not, instead of passing as `already bootstrapped`."""
+    fake.bootstrapped, fake.server_admin = True, "Bearer a-workspace-pod-token"
+    result = _run_admin(fake, tmp_path)
+    assert result.returncode == 1
+    assert "bootstrapped by another caller" in result.stderr and "Traceback" not in result.stderr
+    assert not [r for r in fake.requests if r["path"] == "/management/v1/project"]
 
 
 def test_admin_fails_plainly_when_the_catalog_refuses_it(fake, tmp_path):
