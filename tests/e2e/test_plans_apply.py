@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import PLATFORM_STACKS
 from tests.support.engines import ROOT, SHARED_CRDS, running_control_plane
@@ -60,6 +63,31 @@ def crds_installed(cluster) -> set[tuple[str, str]]:
     return {(c["spec"]["group"], c["spec"]["names"]["kind"]) for c in crds}
 
 
+class _CrdLoader(yaml.CSafeLoader):
+    """YAML 1.1's `=` (value) key, which some upstream CRDs contain, read as the string it is to kubectl."""
+
+
+_CrdLoader.add_constructor("tag:yaml.org,2002:value", yaml.constructor.SafeConstructor.construct_yaml_str)
+
+
+@functools.lru_cache(maxsize=1)
+def crd_files() -> dict[tuple[str, str], Path]:
+    """(group, kind) -> the vendored or generated file defining it (read once per worker)."""
+    index = {}
+    for path in sorted([*SHARED_CRDS.rglob("*.yaml"), *USER_CRDS.rglob("*.yaml")]):
+        for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_CrdLoader):
+            if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition":
+                index[(doc["spec"]["group"], doc["spec"]["names"]["kind"])] = path
+    return index
+
+
+def needed_crds(objects: list[dict[str, Any]]) -> list[Path]:
+    """The CRD files defining the custom kinds of these objects: a cluster gets the definitions its objects use,
+    not every vendored one (installing all of them cost 24 s of API server CPU per control plane)."""
+    kinds = {(group_of(o), o["kind"]) for o in objects}
+    return sorted({path for key, path in crd_files().items() if key in kinds})
+
+
 class Applied:
     """One stack's plan applied to a control plane of its own (a stack is a cluster)."""
 
@@ -71,8 +99,8 @@ class Applied:
 def applied(request, stack_plan):
     stack = request.param
     with running_control_plane() as cluster:
-        cluster.install_crds([SHARED_CRDS, USER_CRDS])
         objects = sorted((unredacted(o) for o in stack_plan(stack).kubernetes), key=apply_order)
+        cluster.install_crds(needed_crds(objects))
         refused = []
         for batch in sorted({apply_order(o) for o in objects}):
             result = cluster.apply([o for o in objects if apply_order(o) == batch], field_manager="e2e")
