@@ -31,6 +31,8 @@ PLATFORM_NAMESPACE = "cloud-kernel-system"
 CATALOG_AUDIENCE = "cloud-kernel-iceberg-catalog"
 # UUIDv5 namespace of workspace project ids in the catalog: the platform creates, user space addresses the same id.
 CATALOG_PROJECT_NAMESPACE = "6f0c5a8e-3b7d-5c1e-9a4f-2d8e7b1c0a93"
+# Projected tokens live this long, the shortest Kubernetes issues; the kubelet rotates the file before it expires.
+TOKEN_SECONDS = 600
 CONTEXT_CONFIGMAP = "platform-context"
 CONTEXT_KEY = "context.json"
 
@@ -163,6 +165,13 @@ class Catalog(Fact):
     def project_id(self, workspace: str) -> str:
         """The Lakekeeper project of a workspace (header `x-project-id`), created by the platform's catalog admin."""
         return str(uuid.uuid5(uuid.UUID(self.project_namespace), workspace))
+
+
+def catalog_token_volume(audience: str = CATALOG_AUDIENCE) -> dict[str, Any]:
+    """The volume `catalog-token` holding a pod's short-lived service-account token for the catalog's audience
+    (file `token`): how the platform's catalog admin and user-space Jobs authenticate to Lakekeeper."""
+    return {"name": "catalog-token", "projected": {"defaultMode": 0o440, "sources": [
+        {"serviceAccountToken": {"audience": audience, "expirationSeconds": TOKEN_SECONDS, "path": "token"}}]}}
 
 
 class SecretStore(Fact):

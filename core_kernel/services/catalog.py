@@ -57,8 +57,8 @@ import pulumi
 import pulumi_random as random
 
 from core_kernel import naming
-from core_kernel.scram import scram_sha256_verifier
 from core_kernel.identities import CATALOG_IDENTITY
+from core_kernel.scram import scram_sha256_verifier
 from core_kernel.services import catalog_admin
 from core_kernel.services.common import (
     PLATFORM_CRITICAL,
@@ -79,7 +79,7 @@ ADMIN_SECRET = "iceberg-catalog-db-admin"
 DB_SECRET = "iceberg-catalog-db"
 ENCRYPTION_SECRET = "iceberg-catalog-encryption"
 BOOTSTRAP_JOB = "iceberg-catalog-db-bootstrap"
-OPENFGA_DB_SECRET = "iceberg-catalog-openfga-db"  # password (bootstrap Job), uri (OpenFGA's datastore.uriSecret)
+OPENFGA_DB_SECRET = "iceberg-catalog-openfga-db"  # verifier (bootstrap Job), uri (OpenFGA's datastore.uriSecret)
 OPENFGA_AUTHN_SECRET = "iceberg-catalog-openfga-authn"  # keys (OpenFGA's keysSecret), apiKey (Lakekeeper's)
 OPENFGA_STORE = "lakekeeper"
 HOST = "catalog"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core_kernel import naming
+from core_kernel.context import TOKEN_SECONDS, catalog_token_volume
 from core_kernel.network_policies import WORKSPACE_LABELS
 from core_kernel.services.common import PLATFORM_CRITICAL, container_security_context, pod_security_context, resources
 from core_kernel.versions import CATALOG_ADMIN_IMAGE, CATALOG_ADMIN_UID
@@ -28,7 +29,6 @@ SCRIPT = Path(__file__).with_name("catalog_admin_script.py")
 SCRIPT_KEY = "catalog_admin.py"
 SCHEDULE = "*/5 * * * *"
 LABELS = {"app.kubernetes.io/part-of": "cloud-kernel", **naming.CATALOG_ADMIN_POD_LABELS}
-TOKEN_SECONDS = 600  # the shortest lifetime Kubernetes issues; the kubelet rotates the file before it expires
 WORKSPACE_LABEL = ",".join(f"{k}={v}" for k, v in sorted(WORKSPACE_LABELS.items()))  # a label selector
 
 
@@ -113,9 +113,7 @@ def pod_spec(placement: dict[str, Any] | None = None) -> dict[str, Any]:
         ],
         "volumes": [
             {"name": "script", "configMap": {"name": f"{NAME}-script", "defaultMode": 0o444}},
-            {"name": "catalog-token", "projected": {"defaultMode": 0o440, "sources": [
-                {"serviceAccountToken": {"audience": naming.CATALOG_AUDIENCE, "expirationSeconds": TOKEN_SECONDS,
-                                         "path": "token"}}]}},
+            catalog_token_volume(naming.CATALOG_AUDIENCE),
             {"name": "kubernetes-token", "projected": {"defaultMode": 0o440, "sources": [
                 {"serviceAccountToken": {"expirationSeconds": TOKEN_SECONDS, "path": "token"}},
                 {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}]}},

@@ -7,7 +7,8 @@ Standard library only: the file is mounted from a ConfigMap into a plain python 
 1. `POST /management/v1/bootstrap {"accept-terms-of-use": true}` with this pod's projected service-account
    token: the caller becomes Lakekeeper's server `admin` (not `operator`: admin creates projects and grants on
    them, which is all the platform needs). A server bootstrapped before answers 400 `CatalogAlreadyBootstrapped`,
-   which is success; if someone else bootstrapped it, step 2 is refused (403) and the run fails loudly.
+   which is success once the account proves it holds the server (it may read the server's assignments); if
+   someone else bootstrapped it, that read is refused (403) and the run fails, naming the cause.
 2. For every namespace labelled as a workspace whose runner service account exists: Lakekeeper identifies a
    Kubernetes caller by the `uid` of its TokenReview, the service account's UID, as `kubernetes~<uid>`; that
    UID exists only once user space created the account, hence this runtime step. Then:

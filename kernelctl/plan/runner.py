@@ -125,7 +125,8 @@ async def _then_settle(program: Callable[[], Any]) -> None:
     if isawaitable(result):
         await result
     while True:
-        outputs = list(SETTINGS.outputs)
+        with SETTINGS.lock:  # outputs are registered under it, possibly from other threads
+            outputs = list(SETTINGS.outputs)
         if any(task.done() and (task.cancelled() or task.exception() is not None) for task in outputs):
             return
         pending = [task for task in outputs if not task.done()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import yaml
 from typer.testing import CliRunner
@@ -64,3 +65,18 @@ def test_crds_and_schemas_print_and_write(tmp_path):
     assert "workflow" in schemas
     assert runner.invoke(app, ["schemas", "--out", str(tmp_path / "s")]).exit_code == 0
     assert (tmp_path / "s" / "instance-secret.json").is_file()
+
+
+def test_stack_image_digest_is_checked_and_pinned(tmp_path):
+    """A Stack's `image.digest` (Cloud Kernel extension) must be `sha256:<64 hex>`; a valid one is what pods run."""
+    from user_space.compiler.stacks import stack_def
+
+    stack = yaml.safe_load((Path(__file__).parents[2] / "user_space/stacks/python3.yaml").read_text())
+    stack["name"], stack["stack"]["name"] = "mypython-v1", "mypython"
+    digest = stack["stack"]["image"]["digest"]
+    assert stack_def(stack, builtin=False).image.endswith(f":3.12.7-slim@{digest}")
+    stack["stack"]["image"]["digest"] = "sha256:abc"
+    (tmp_path / "stack.yaml").write_text(yaml.safe_dump(stack), encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "stack.image.digest" in result.stdout and "Traceback" not in result.output

@@ -16,10 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from user_space.compiler.common import Res, Unsupported, dns_name, metadata, obj, selector_labels
+from user_space.compiler.images import TRINO_IMAGE
 from user_space.compiler.index import Index
 from user_space.compiler.pods import (PULL_POLICY, consume_secret, PodParts, harden, placement, pod_security_context,
                                       resources_for)
-from user_space.compiler.images import TRINO_IMAGE
 from user_space.model.udl import parse_udl
 
 # Not the image's own uid 1000 (it may clash with a host user, checkov CKV_K8S_40): Trino only reads /usr/lib/trino

@@ -8,8 +8,8 @@ tag, take the new index digest from the registry (`crane digest IMAGE:TAG`) and 
 
 from __future__ import annotations
 
-#: Trino (Cluster/Minerva). 476: the newest release whose index digest is published in two independent places
-#: (an image inventory table and a licence notice); 463 has none.
+#: Trino (Cluster/Minerva). 476: a release whose index digest is published in two independent places (an image
+#: inventory table and a licence notice); no public text gives one for 463.
 TRINO_IMAGE = "docker.io/trinodb/trino:476@sha256:00125e40d063bc4816d165482f6044872b18b56026fb959d3b28ce1f96ffbbee"
 
 #: curl for the catalog calls of Lakehouse and Cluster jobs (ten independent pins agree).

@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from core_kernel.context import catalog_token_volume
 from user_space.compiler.common import CompileError, Res, Unsupported, dns_name, metadata, obj, require, short_hash
 from user_space.compiler.index import Index
 from user_space.compiler.images import CURL_IMAGE
 from user_space.compiler.pods import RUNNER_SERVICE_ACCOUNT, placement, pod_security_context, small_container
-
 
 
 def lakehouse_depot_name(res: Res) -> str:
@@ -58,12 +58,6 @@ while :; do
   esac
 done
 """
-
-
-def catalog_token_volume(audience: str) -> dict[str, Any]:
-    """The runner's short-lived token for the catalog's audience (projected; the pod automounts no token)."""
-    return {"name": "catalog-token", "projected": {"defaultMode": 0o440, "sources": [
-        {"serviceAccountToken": {"audience": audience, "expirationSeconds": 600, "path": "token"}}]}}
 
 
 def _bucket(idx: Index, res: Res) -> tuple[str, dict[str, Any]]:

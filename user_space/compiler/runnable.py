@@ -17,10 +17,10 @@ import yaml
 
 from user_space.compiler import stacks as stack_mod
 from user_space.compiler.common import CompileError, Res, Unsupported, dns_name, metadata, obj
+from user_space.compiler.images import GIT_SYNC_IMAGE
 from user_space.compiler.index import Index
 from user_space.compiler.pods import WORK_DIR, Pod, build_pod, small_container
 from user_space.compiler.stacks import StackDef
-from user_space.compiler.images import GIT_SYNC_IMAGE
 
 
 
