@@ -55,15 +55,28 @@ def _shared_plan(stack: str, folder: Path):
         return result
 
 
+def _session_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder every worker of this run shares: under xdist, in the run's temporary root (each worker's own
+    basetemp sits in it); otherwise in the session's basetemp."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / name
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def stack_plan(tmp_path_factory):
-    """`stack_plan("dev-aws")` -> PlanResult, computed once per session. Under xdist the workers share one
-    folder of the run's temporary root (each worker's own basetemp sits in it), so no plan is computed twice."""
+    """`stack_plan("dev-aws")` -> PlanResult, computed once per session, also when xdist spreads the tests over
+    several workers (they share the pickled plans)."""
     if "PYTEST_XDIST_WORKER" not in os.environ:
         return _plan
-    folder = tmp_path_factory.getbasetemp().parent / "stack-plans"
-    folder.mkdir(exist_ok=True)
-    return lru_cache(maxsize=None)(partial(_shared_plan, folder=folder))
+    return lru_cache(maxsize=None)(partial(_shared_plan, folder=_session_folder(tmp_path_factory, "stack-plans")))
+
+
+@pytest.fixture(scope="session")
+def crd_snapshots(tmp_path_factory) -> Path:
+    """Where control planes keep the etcd data of a CRD set for the session (tests/support/engines.py)."""
+    return _session_folder(tmp_path_factory, "crd-snapshots")
 
 
 # The longest modules (README, Performance), handed out first under xdist (`--no-loadscope-reorder` keeps this

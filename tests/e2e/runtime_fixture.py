@@ -9,11 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.engines import ROOT, SHARED_CRDS
+from tests.support.engines import ROOT
 
-ADDON_CRDS = ["argo-workflows", "envoy-gateway", "external-secrets", "gateway-api", "prometheus-operator",
-              "spark-operator"]
-__all__ = ["ADDON_CRDS", "ROOT", "SHARED_CRDS", "Runtime"]
+__all__ = ["ROOT", "Runtime"]
 
 
 class Runtime:

@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import base64
 import copy
-import functools
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.conftest import PLATFORM_STACKS
-from tests.support.engines import ROOT, SHARED_CRDS, running_control_plane
+from tests.support.engines import custom_kinds, needed_crds, running_control_plane
 
 pytestmark = pytest.mark.e2e
 
 STACKS = PLATFORM_STACKS  # every cloud stack with the whole platform on
-USER_CRDS = ROOT / "user_space" / "crds"
 REDACTED = "[secret]"
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 
@@ -63,31 +59,6 @@ def crds_installed(cluster) -> set[tuple[str, str]]:
     return {(c["spec"]["group"], c["spec"]["names"]["kind"]) for c in crds}
 
 
-class _CrdLoader(yaml.CSafeLoader):
-    """YAML 1.1's `=` (value) key, which some upstream CRDs contain, read as the string it is to kubectl."""
-
-
-_CrdLoader.add_constructor("tag:yaml.org,2002:value", yaml.constructor.SafeConstructor.construct_yaml_str)
-
-
-@functools.lru_cache(maxsize=1)
-def crd_files() -> dict[tuple[str, str], Path]:
-    """(group, kind) -> the vendored or generated file defining it (read once per worker)."""
-    index = {}
-    for path in sorted([*SHARED_CRDS.rglob("*.yaml"), *USER_CRDS.rglob("*.yaml")]):
-        for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_CrdLoader):
-            if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition":
-                index[(doc["spec"]["group"], doc["spec"]["names"]["kind"])] = path
-    return index
-
-
-def needed_crds(objects: list[dict[str, Any]]) -> list[Path]:
-    """The CRD files defining the custom kinds of these objects: a cluster gets the definitions its objects use,
-    not every vendored one (installing all of them cost 24 s of API server CPU per control plane)."""
-    kinds = {(group_of(o), o["kind"]) for o in objects}
-    return sorted({path for key, path in crd_files().items() if key in kinds})
-
-
 class Applied:
     """One stack's plan applied to a control plane of its own (a stack is a cluster)."""
 
@@ -96,11 +67,10 @@ class Applied:
 
 
 @pytest.fixture(scope="module", params=STACKS)
-def applied(request, stack_plan):
+def applied(request, stack_plan, crd_snapshots):
     stack = request.param
-    with running_control_plane() as cluster:
-        objects = sorted((unredacted(o) for o in stack_plan(stack).kubernetes), key=apply_order)
-        cluster.install_crds(needed_crds(objects))
+    objects = sorted((unredacted(o) for o in stack_plan(stack).kubernetes), key=apply_order)
+    with running_control_plane(needed_crds(objects)[0], snapshots=crd_snapshots) as cluster:
         refused = []
         for batch in sorted({apply_order(o) for o in objects}):
             result = cluster.apply([o for o in objects if apply_order(o) == batch], field_manager="e2e")
@@ -108,16 +78,10 @@ def applied(request, stack_plan):
         yield Applied(stack, cluster, crds_installed(cluster), objects, refused)
 
 
-def group_of(obj: dict[str, Any]) -> str:
-    return obj["apiVersion"].rpartition("/")[0]
-
-
 def test_every_object_of_the_plan_is_accepted(applied):
     stack, objects, refused, crds = applied.stack, applied.objects, applied.refused, applied.crds
     assert objects, f"{stack}: the plan has no Kubernetes object"
-    missing_crds = sorted({f"{group_of(o)}/{o['kind']}" for o in objects
-                           if group_of(o) and "." in group_of(o) and not group_of(o).endswith(".k8s.io")
-                           and (group_of(o), o["kind"]) not in crds})
+    missing_crds = sorted(f"{group}/{kind}" for group, kind in custom_kinds(objects) - crds)
     assert missing_crds == [], f"{stack}: kinds with no CRD to check them against: {missing_crds}"
     assert refused == [], f"{stack}: the API server refused:\n" + "\n".join(refused)
 

@@ -23,12 +23,14 @@ from core_kernel.context import CONTEXT_CONFIGMAP, CONTEXT_KEY, PLATFORM_NAMESPA
 from core_kernel.scheduling import priority_class_objects
 from core_kernel.services.runtime import NAME as RUNTIME_NAME
 from core_kernel.services.runtime import RESOURCE_PLURALS, rbac_objects
-from tests.e2e.runtime_fixture import ADDON_CRDS, ROOT, SHARED_CRDS, Runtime
+from tests.e2e.runtime_fixture import ROOT, Runtime
+from tests.support.engines import USER_CRDS, needed_crds
 from tests.support.postgres import server  # noqa: F401 - the fixture
 from user_space.compiler.common import INSTANCE_WORKSPACE, Res
 from user_space.compiler.index import Index
 from user_space.compiler.workspace import workspace_objects
 from user_space.gitops import load_manifests
+from user_space.plan_objects import load_and_compile
 from user_space.runtime.dependencies import Known
 from user_space.runtime.desired import Owner, desired
 
@@ -65,10 +67,13 @@ def apply_objects(plane, objects: list[dict]) -> None:
 
 @pytest.fixture(scope="module")
 def platform(control_plane, server, tmp_path_factory):
-    """CRDs (ours and the add-ons'), the platform context, the admin credential, one runtime replica."""
+    """CRDs (ours, and the add-ons' the examples compile to), the platform context, the admin credential, one
+    runtime replica."""
     plane = control_plane
-    plane.install_crds([ROOT / "user_space" / "crds"] + [SHARED_CRDS / d for d in ADDON_CRDS])
     ctx = context_for(server)
+    addon_crds, missing = needed_crds(load_and_compile([EXAMPLES], ctx).result.objects)
+    assert missing == [], f"kinds with no CRD to check them against: {missing}"
+    plane.install_crds([USER_CRDS, *addon_crds])
     system = workspace_objects(Index(ctx, []), INSTANCE_WORKSPACE)[0]
     apply_objects(plane, [
         *priority_class_objects(),  # the core kernel's; workspace pods name them

@@ -31,7 +31,7 @@ KUBERNETES_VERSION = "1.35"
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 CRD_DIR = SHARED / "schemas" / "crds"
 
-__all__ = ["validate_object", "validate_objects", "KUBERNETES_VERSION", "CRD_DIR", "crd_kinds"]
+__all__ = ["validate_object", "validate_objects", "KUBERNETES_VERSION", "CRD_DIR", "crd_files", "crd_kinds"]
 
 
 class _CrdLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available: the Argo CRDs are large
@@ -61,6 +61,11 @@ def _crd_index() -> dict[tuple[str, str, str], dict[str, Any]]:
                     "file": str(path.relative_to(CRD_DIR)),
                 }
     return index
+
+
+def crd_files() -> dict[tuple[str, str], Path]:
+    """(group, kind) -> the vendored file defining it."""
+    return {(group, kind): CRD_DIR / entry["file"] for (group, _, kind), entry in _crd_index().items()}
 
 
 def crd_kinds() -> set[tuple[str, str]]:
