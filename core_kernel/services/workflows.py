@@ -106,5 +106,6 @@ class Workflows(pulumi.ComponentResource):
         apply_monitors(self, name, ctx, KEY, service_monitors())
         if ctx.spec.workflows.expose_ui and ctx.gateway_release is not None:
             route = http_route("argo-server", namespace, f"{HOST}.{ctx.spec.domain}", SERVER_SERVICE, SERVER_PORT)
+            # The HTTPRoute kind comes with the gateway release (Gateway API CRDs); its backend is this release's.
             apply_object(f"{name}-route", route, k8s_opts(self, ctx.contract, [self.release, ctx.gateway_release]))
         self.register_outputs({"release": self.release.name})
