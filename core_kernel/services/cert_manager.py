@@ -66,17 +66,18 @@ def values(spec: CoreKernelSpec, replicas: int, prod: bool) -> dict[str, Any]:
 
 
 # The components with a metrics Service (port 9402, container port `http-metrics`): what the chart's
-# ServiceMonitor selects at v1.21.1 (`cainjector.name`, `cert-manager.name`, `webhook.name` in _helpers.tpl).
+# ServiceMonitor selects at v1.21.1 (`cainjector.name`, `cert-manager.name`: the chart name, our release name too,
+# `webhook.name` in _helpers.tpl).
 METRICS_COMPONENTS = {"cainjector": "cainjector", "controller": RELEASE, "webhook": "webhook"}
 
 
 def service_monitors() -> list[dict[str, Any]]:
-    """The ServiceMonitor `prometheus.servicemonitor.enabled` renders at v1.21.1 with our values (servicemonitor.yaml):
-    one object over the controller, cainjector and webhook metrics Services, which the chart renders whenever
-    `prometheus.enabled` is (service.yaml, cainjector-service.yaml, webhook-service.yaml; not gated by the
-    ServiceMonitor switch, so they stay the chart's), scraping each pod's `http-metrics` port every 60 s
-    (the chart's defaults); no namespaceSelector, as in the chart: its own namespace. Its Helm bookkeeping labels and `prometheus: default` (no Prometheus of ours selects
-    on it) are left out."""
+    """The ServiceMonitor `prometheus.servicemonitor.enabled` renders at v1.21.1 with our values
+    (servicemonitor.yaml): one object over the controller, cainjector and webhook metrics Services, which the chart
+    renders whenever `prometheus.enabled` is (service.yaml, cainjector-service.yaml, webhook-service.yaml; not
+    gated by the ServiceMonitor switch, so they stay the chart's), scraping each pod's `http-metrics` port every
+    60 s (the chart's defaults); no namespaceSelector, as in the chart: its own namespace. Its Helm bookkeeping
+    labels and `prometheus: default` (no Prometheus of ours selects on it) are left out."""
     namespace = naming.NAMESPACES[KEY]
     return [monitor_object("ServiceMonitor", RELEASE, namespace, {
         "jobLabel": "app.kubernetes.io/name",

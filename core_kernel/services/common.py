@@ -178,8 +178,11 @@ def monitor_object(
     return {
         "apiVersion": MONITORING_API,
         "kind": kind,
-        "metadata": {"name": name, "namespace": namespace,
-                     "labels": {**(labels or {}), "app.kubernetes.io/part-of": "cloud-kernel", **service_monitor_labels()}},
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {**(labels or {}), "app.kubernetes.io/part-of": "cloud-kernel", **service_monitor_labels()},
+        },
         "spec": spec,
     }
 

@@ -102,9 +102,9 @@ def test_charts_keep_their_metrics_and_our_monitors_scrape_them(stack_plan):
         values, namespace = releases[chart]["values"], releases[chart]["namespace"]
         assert _dig(values, metrics) is True and _dig(values, own_monitor) is False, chart
         if chart == "external-secrets":  # one metrics Service per component
-            assert values["webhook"]["metrics"]["service"]["enabled"] and values["certController"]["metrics"]["service"]["enabled"]
-        monitors = {(r["type"].rsplit(":", 1)[1], r["inputs"]["metadata"]["name"]): r["inputs"]["spec"] for r in resources
-                    if r["type"].startswith("kubernetes:monitoring.coreos.com/v1:")
+            assert all(values[c]["metrics"]["service"]["enabled"] for c in ("webhook", "certController"))
+        monitors = {(r["type"].rsplit(":", 1)[1], r["inputs"]["metadata"]["name"]): r["inputs"]["spec"]
+                    for r in resources if r["type"].startswith("kubernetes:monitoring.coreos.com/v1:")
                     and r["inputs"]["metadata"]["namespace"] == namespace}
         assert set(monitors) == set(expected), chart
         for key, (names, port) in expected.items():
