@@ -19,6 +19,8 @@ from core_kernel.specs import CoreKernelSpec
 from core_kernel.versions import CHARTS
 
 PLATFORM_CRITICAL = PRIORITY_CLASSES["platform_critical"]
+# No release renders a ServiceMonitor/PodMonitor: the charts with a switch for one have it off and `apply_monitors`
+# writes theirs; gateway-helm and lakekeeper have no such switch, the add-ons' stay at their default (off).
 MONITORING_API = "monitoring.coreos.com/v1"
 
 
@@ -234,8 +236,8 @@ def apply_monitors(
 ) -> list[pulumi.Resource]:
     """The monitors a chart would render, as our objects: a chart renders its own only once the monitoring CRDs
     exist (or fails without them), so its release would wait for the whole monitoring release, and everything
-    behind it too. Ours wait for those CRDs alone (`monitors_ready`), the release for neither; none without
-    monitoring."""
+    behind it too. Ours wait for the monitoring release (`monitors_ready`), the chart's release does not; none
+    without monitoring."""
     if not ctx.monitoring:
         return []
     return [apply_object(f"{name}-{m['kind'].lower()}-{m['metadata']['name']}", m,
