@@ -177,7 +177,7 @@ class CertManager(pulumi.ComponentResource):
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
             placement=ctx.placement,
         )
-        apply_monitors(self, name, ctx, KEY, service_monitors())
+        apply_monitors(self, name, ctx, KEY, self.release, service_monitors())
         created: list[pulumi.Resource] = []
         for obj in issuer_objects(ctx.spec):
             created.append(

@@ -72,10 +72,11 @@ class BuildContext:
         for monitoring: the monitors of a service are our objects, each waiting on its own (`monitors_ready`)."""
         return [*self.base_ready, *self.namespace_ready.get(key, []), *(e for e in extra if e is not None)]
 
-    def monitors_ready(self, key: str) -> list[pulumi.Resource]:
-        """What a ServiceMonitor/PodMonitor of service `key` waits for: `ready(key)` and the kube-prometheus-stack
-        release (it installs the monitoring.coreos.com CRDs)."""
-        return self.ready(key, self.monitoring_release)
+    def monitors_ready(self, key: str, release: pulumi.Resource | None = None) -> list[pulumi.Resource]:
+        """What a ServiceMonitor/PodMonitor of service `key` waits for: `ready(key)`, the kube-prometheus-stack
+        release (it installs the monitoring.coreos.com CRDs) and the `release` of the chart it replaces the monitor
+        of (upgrading an install that had the chart's own, Helm deletes it before ours, of the same name, is made)."""
+        return self.ready(key, self.monitoring_release, release)
 
     def identity_annotations(self, identity: str) -> pulumi.Input[dict[str, str]]:
         """Service-account annotations binding to a cloud identity of the contract ({} if it is missing)."""
@@ -232,16 +233,17 @@ def helm_release(
 
 
 def apply_monitors(
-    parent: pulumi.Resource, name: str, ctx: BuildContext, key: str, monitors: list[dict[str, Any]]
+    parent: pulumi.Resource, name: str, ctx: BuildContext, key: str, release: pulumi.Resource,
+    monitors: list[dict[str, Any]],
 ) -> list[pulumi.Resource]:
-    """The monitors a chart would render, as our objects: a chart renders its own only once the monitoring CRDs
-    exist (or fails without them), so its release would wait for the whole monitoring release, and everything
-    behind it too. Ours wait for the monitoring release (`monitors_ready`), the chart's release does not; none
-    without monitoring."""
+    """The monitors the chart of `release` would render, as our objects: a chart renders its own only once the
+    monitoring CRDs exist (or fails without them), so its release would wait for the whole monitoring release,
+    and everything behind it too. Ours wait for the monitoring release and the chart's (`monitors_ready`; leaves:
+    nothing waits for them), the chart's release for neither; none without monitoring."""
     if not ctx.monitoring:
         return []
     return [apply_object(f"{name}-{m['kind'].lower()}-{m['metadata']['name']}", m,
-                         k8s_opts(parent, ctx.contract, ctx.monitors_ready(key))) for m in monitors]
+                         k8s_opts(parent, ctx.contract, ctx.monitors_ready(key, release))) for m in monitors]
 
 
 _BUILTIN = {

@@ -46,7 +46,7 @@ METRICS_COMPONENTS = {"": "external-secrets", "-webhook": "external-secrets-webh
 def values(replicas: int, prod: bool, monitoring: bool, annotations: Any) -> dict[str, Any]:
     """The chart's own ServiceMonitors stay off: it renders them only when the monitoring CRDs already exist
     (`renderMode: skipIfMissing`), which would make this release wait for the whole monitoring release. Its
-    metrics Services are on instead, and `service_monitors` (our objects, waiting only for those CRDs) scrape
+    metrics Services are on instead, and `service_monitors` (our objects, waiting for those CRDs and this release, not the other way round) scrape
     them, so External Secrets, and everything that waits for it, installs in parallel with monitoring."""
     metrics = {"metrics": {"service": {"enabled": monitoring}}}
     return {
@@ -98,7 +98,7 @@ class ExternalSecrets(pulumi.ComponentResource):
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
             placement=ctx.placement,
         )
-        apply_monitors(self, name, ctx, KEY, service_monitors())
+        apply_monitors(self, name, ctx, KEY, self.release, service_monitors())
         self.store: pulumi.Resource | None = None
         if ctx.contract.secret_store is None:
             pulumi.log.warn("core kernel: the cloud contract has no secret store; no ClusterSecretStore is created")

@@ -74,5 +74,5 @@ class Spark(pulumi.ComponentResource):
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
             placement=ctx.placement,
         )
-        apply_monitors(self, name, ctx, KEY, pod_monitors())
+        apply_monitors(self, name, ctx, KEY, self.release, pod_monitors())
         self.register_outputs({"release": self.release.name})

@@ -103,7 +103,7 @@ class Workflows(pulumi.ComponentResource):
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
             placement=ctx.placement,
         )
-        apply_monitors(self, name, ctx, KEY, service_monitors())
+        apply_monitors(self, name, ctx, KEY, self.release, service_monitors())
         if ctx.spec.workflows.expose_ui and ctx.gateway_release is not None:
             route = http_route("argo-server", namespace, f"{HOST}.{ctx.spec.domain}", SERVER_SERVICE, SERVER_PORT)
             # The HTTPRoute kind comes with the gateway release (Gateway API CRDs); its backend is this release's.

@@ -95,20 +95,22 @@ def _selected_names(selector):
 
 def test_charts_keep_their_metrics_and_our_monitors_scrape_them(stack_plan):
     """Each chart's metrics stay on and its own monitor off (it would need the monitoring CRDs at install time);
-    ours, in the release's namespace, select the chart's metrics Services or pods by the chart's labels."""
+    ours, in the release's namespace, select the chart's metrics Services or pods by the chart's labels, and come
+    after the release (an upgrade from the chart's own monitor deletes it before ours, of the same name, exists)."""
     resources = stack_plan("prod-aws").resources
-    releases = {r["inputs"]["chart"]: r["inputs"] for r in resources if r["type"] == "kubernetes:helm.sh/v3:Release"}
+    releases = {r["inputs"]["chart"]: r for r in resources if r["type"] == "kubernetes:helm.sh/v3:Release"}
     for chart, (metrics, own_monitor, expected) in CHART_MONITORS.items():
-        values, namespace = releases[chart]["values"], releases[chart]["namespace"]
+        values, namespace = releases[chart]["inputs"]["values"], releases[chart]["inputs"]["namespace"]
         assert _dig(values, metrics) is True and _dig(values, own_monitor) is False, chart
         if chart == "external-secrets":  # one metrics Service per component
             assert all(values[c]["metrics"]["service"]["enabled"] for c in ("webhook", "certController"))
-        monitors = {(r["type"].rsplit(":", 1)[1], r["inputs"]["metadata"]["name"]): r["inputs"]["spec"]
+        monitors = {(r["type"].rsplit(":", 1)[1], r["inputs"]["metadata"]["name"]): r
                     for r in resources if r["type"].startswith("kubernetes:monitoring.coreos.com/v1:")
                     and r["inputs"]["metadata"]["namespace"] == namespace}
         assert set(monitors) == set(expected), chart
         for key, (names, port) in expected.items():
-            spec = monitors[key]
+            spec = monitors[key]["inputs"]["spec"]
+            assert releases[chart]["urn"] in monitors[key]["dependencies"], key
             endpoint = (spec.get("endpoints") or spec.get("podMetricsEndpoints"))[0]
             assert sorted(_selected_names(spec["selector"])) == names, key
             assert port in (endpoint.get("port"), endpoint.get("targetPort")), key
