@@ -3,9 +3,9 @@
 It consumes only the `CloudKernelContract`. Children: Scheduling (PriorityClasses), Namespaces (PSA labels +
 NetworkPolicies) and ClusterAddons (what the cloud's managed Kubernetes lacks, `core_kernel/addons.py`) first,
 then the services in parallel, each waiting only for what it needs (a reason per edge, `BuildContext.ready`):
-charts that emit ServiceMonitors wait for Monitoring (its CRDs), the Gateway's Certificate for CertManager (CRDs,
-ClusterIssuer), the catalog's ExternalSecret for ExternalSecrets (CRDs, ClusterSecretStore), the Runtime's
-ServiceMonitor for Monitoring; then the `platform-context` ConfigMap. Each service is switched by
+every ServiceMonitor/PodMonitor (ours, none from a chart: `apply_monitors`) waits for Monitoring (its CRDs) and no
+release does, the Gateway's Certificate for CertManager (CRDs, ClusterIssuer), the catalog's ExternalSecret for
+ExternalSecrets (CRDs, ClusterSecretStore); then the `platform-context` ConfigMap. Each service is switched by
 `cloud-kernel:core.<service>.enabled`.
 """
 

@@ -331,6 +331,7 @@ class Catalog(pulumi.ComponentResource):
             )
         namespace = naming.NAMESPACES[KEY]
         ready = ctx.ready(KEY)
+        # The ExternalSecret kind comes with the External Secrets release, and it reads through the store.
         admin = apply_object(
             f"{name}-db-admin",
             admin_external_secret(database.admin_secret_ref),

@@ -10,13 +10,14 @@ from core_kernel import naming
 from core_kernel.services.common import (
     PLATFORM_CRITICAL,
     BuildContext,
+    apply_monitors,
     apply_object,
     container_security_context,
     helm_release,
     k8s_opts,
+    monitor_object,
     pod_security_context,
     resources,
-    service_monitor_labels,
 )
 from core_kernel.specs import CoreKernelSpec
 
@@ -40,7 +41,7 @@ def _component(replicas: int, prod: bool, res: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def values(spec: CoreKernelSpec, replicas: int, prod: bool, monitoring: bool) -> dict[str, Any]:
+def values(spec: CoreKernelSpec, replicas: int, prod: bool) -> dict[str, Any]:
     return {
         "crds": {"enabled": True, "keep": True},  # keep: uninstalling never deletes every Certificate
         **_component(replicas, prod, resources("50m", "128Mi", "500m", "512Mi")),
@@ -51,7 +52,9 @@ def values(spec: CoreKernelSpec, replicas: int, prod: bool, monitoring: bool) ->
             "kind": "ControllerConfiguration",
             "enableGatewayAPI": True,  # HTTP-01 through the platform Gateway
         },
-        "prometheus": {"enabled": True, "servicemonitor": {"enabled": monitoring, "labels": service_monitor_labels()}},
+        # The metrics Services stay (the chart gates them on `prometheus.enabled` alone); its ServiceMonitor is
+        # ours (`service_monitors`), so this release does not wait for the monitoring CRDs.
+        "prometheus": {"enabled": True, "servicemonitor": {"enabled": False}},
         "webhook": _component(replicas, prod, resources("20m", "64Mi", "200m", "128Mi")),
         "cainjector": _component(replicas, prod, resources("20m", "128Mi", "200m", "256Mi")),
         "startupapicheck": {
@@ -60,6 +63,33 @@ def values(spec: CoreKernelSpec, replicas: int, prod: bool, monitoring: bool) ->
             "containerSecurityContext": container_security_context(),
         },
     }
+
+
+# The components with a metrics Service (port 9402, container port `http-metrics`): what the chart's
+# ServiceMonitor selects at v1.21.1 (`cainjector.name`, `cert-manager.name`: the chart name, our release name too,
+# `webhook.name` in _helpers.tpl).
+METRICS_COMPONENTS = {"cainjector": "cainjector", "controller": RELEASE, "webhook": "webhook"}
+
+
+def service_monitors() -> list[dict[str, Any]]:
+    """The ServiceMonitor `prometheus.servicemonitor.enabled` renders at v1.21.1 with our values
+    (servicemonitor.yaml): one object over the controller, cainjector and webhook metrics Services, which the chart
+    renders whenever `prometheus.enabled` is (service.yaml, cainjector-service.yaml, webhook-service.yaml; not
+    gated by the ServiceMonitor switch, so they stay the chart's), scraping each pod's `http-metrics` port every
+    60 s (the chart's defaults); no namespaceSelector, as in the chart: its own namespace. Its Helm bookkeeping
+    labels and `prometheus: default` (no Prometheus of ours selects on it) are left out."""
+    namespace = naming.NAMESPACES[KEY]
+    return [monitor_object("ServiceMonitor", RELEASE, namespace, {
+        "jobLabel": "app.kubernetes.io/name",
+        "selector": {"matchExpressions": [
+            {"key": "app.kubernetes.io/name", "operator": "In", "values": sorted(METRICS_COMPONENTS.values())},
+            {"key": "app.kubernetes.io/instance", "operator": "In", "values": [RELEASE]},
+            {"key": "app.kubernetes.io/component", "operator": "In", "values": sorted(METRICS_COMPONENTS)},
+        ]},
+        "endpoints": [{"targetPort": "http-metrics", "path": "/metrics", "interval": "60s", "scrapeTimeout": "30s",
+                       "honorLabels": False}],
+    }, {"app": RELEASE, "app.kubernetes.io/name": RELEASE, "app.kubernetes.io/instance": RELEASE,
+        "app.kubernetes.io/component": "controller"})]
 
 
 def internal_issuer(spec: CoreKernelSpec) -> str:
@@ -143,10 +173,11 @@ class CertManager(pulumi.ComponentResource):
             KEY,
             RELEASE,
             namespace,
-            values(ctx.spec, ctx.replicas, ctx.production, ctx.monitoring),
+            values(ctx.spec, ctx.replicas, ctx.production),
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
             placement=ctx.placement,
         )
+        apply_monitors(self, name, ctx, KEY, self.release, service_monitors())
         created: list[pulumi.Resource] = []
         for obj in issuer_objects(ctx.spec):
             created.append(

@@ -19,11 +19,9 @@ from core_kernel.specs import CoreKernelSpec
 from core_kernel.versions import CHARTS
 
 PLATFORM_CRITICAL = PRIORITY_CLASSES["platform_critical"]
-# Services that create a ServiceMonitor or PodMonitor when monitoring is on (monitoring.coreos.com CRDs): the
-# charts whose values switch one on, and the Runtime ("platform": its own ServiceMonitor). The gateway (gateway-helm)
-# and catalog (lakekeeper) values have no such switch; the policy service and External Secrets make their own
-# ServiceMonitors wait for the monitoring release (per object): none of them waits for monitoring as a whole.
-EMITS_MONITORS = frozenset({"certManager", "workflows", "spark", "platform"})
+# No release renders a ServiceMonitor/PodMonitor: the charts with a switch for one have it off and `apply_monitors`
+# writes theirs; gateway-helm and lakekeeper have no such switch, the add-ons' stay at their default (off).
+MONITORING_API = "monitoring.coreos.com/v1"
 
 
 @dataclass
@@ -37,7 +35,7 @@ class BuildContext:
     namespace_ready: dict[str, list[pulumi.Resource]] = field(default_factory=dict)
     # Resources everything waits for (priority classes, node pools from the contract).
     base_ready: list[pulumi.Resource] = field(default_factory=list)
-    # The kube-prometheus-stack release, once created: charts that emit ServiceMonitors wait for its CRDs.
+    # The kube-prometheus-stack release, once created: our ServiceMonitors/PodMonitors wait for its CRDs.
     monitoring_release: pulumi.Resource | None = None
     # Releases later services build on: CRDs (Gateway API, cert-manager, External Secrets) and the issuer.
     gateway_release: pulumi.Resource | None = None
@@ -69,13 +67,16 @@ class BuildContext:
     def ready(self, key: str, *extra: pulumi.Resource | None) -> list[pulumi.Resource]:
         """What a service's resources wait for, each edge for a reason: `base_ready` (the cluster's nodes: pods need
         one; the PriorityClasses: admission refuses an unknown priorityClassName), its namespace and
-        NetworkPolicies (`namespace_ready`: the namespace must exist, deny-by-default before any pod), and, for a
-        chart in `EMITS_MONITORS` while monitoring is on, the kube-prometheus-stack release (it installs the
-        ServiceMonitor/PodMonitor CRDs that chart's objects need). Nothing else: other services start in parallel."""
-        deps = [*self.base_ready, *self.namespace_ready.get(key, []), *(e for e in extra if e is not None)]
-        if self.monitoring and self.monitoring_release is not None and key in EMITS_MONITORS:
-            deps.append(self.monitoring_release)
-        return deps
+        NetworkPolicies (`namespace_ready`: the namespace must exist, deny-by-default before any pod), and the
+        `extra` its caller names beside the call. Nothing else: other services start in parallel. No release waits
+        for monitoring: the monitors of a service are our objects, each waiting on its own (`monitors_ready`)."""
+        return [*self.base_ready, *self.namespace_ready.get(key, []), *(e for e in extra if e is not None)]
+
+    def monitors_ready(self, key: str, release: pulumi.Resource | None = None) -> list[pulumi.Resource]:
+        """What a ServiceMonitor/PodMonitor of service `key` waits for: `ready(key)`, the kube-prometheus-stack
+        release (it installs the monitoring.coreos.com CRDs) and the `release` of the chart it replaces the monitor
+        of (upgrading an install that had the chart's own, Helm deletes it before ours, of the same name, is made)."""
+        return self.ready(key, self.monitoring_release, release)
 
     def identity_annotations(self, identity: str) -> pulumi.Input[dict[str, str]]:
         """Service-account annotations binding to a cloud identity of the contract ({} if it is missing)."""
@@ -173,6 +174,22 @@ def service_monitor_labels() -> dict[str, str]:
     return dict(naming.MONITORING_SELECTOR_LABELS)
 
 
+def monitor_object(
+    kind: str, name: str, namespace: str, spec: dict[str, Any], labels: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A ServiceMonitor or PodMonitor of ours, in `namespace`, with the labels Prometheus selects monitors by."""
+    return {
+        "apiVersion": MONITORING_API,
+        "kind": kind,
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {**(labels or {}), "app.kubernetes.io/part-of": "cloud-kernel", **service_monitor_labels()},
+        },
+        "spec": spec,
+    }
+
+
 # ----- resources -------------------------------------------------------------------------------------------
 def k8s_opts(
     parent: pulumi.Resource,
@@ -213,6 +230,20 @@ def helm_release(
         timeout=900,
         opts=opts,
     )
+
+
+def apply_monitors(
+    parent: pulumi.Resource, name: str, ctx: BuildContext, key: str, release: pulumi.Resource,
+    monitors: list[dict[str, Any]],
+) -> list[pulumi.Resource]:
+    """The monitors the chart of `release` would render, as our objects: a chart renders its own only once the
+    monitoring CRDs exist (or fails without them), so its release would wait for the whole monitoring release,
+    and everything behind it too. Ours wait for the monitoring release and the chart's (`monitors_ready`; leaves:
+    nothing waits for them), the chart's release for neither; none without monitoring."""
+    if not ctx.monitoring:
+        return []
+    return [apply_object(f"{name}-{m['kind'].lower()}-{m['metadata']['name']}", m,
+                         k8s_opts(parent, ctx.contract, ctx.monitors_ready(key, release))) for m in monitors]
 
 
 _BUILTIN = {

@@ -12,13 +12,14 @@ from core_kernel.network_policies import WORKSPACE_LABELS
 from core_kernel.services.common import (
     PLATFORM_CRITICAL,
     BuildContext,
+    apply_monitors,
     apply_object,
     container_security_context,
     helm_release,
     k8s_opts,
+    monitor_object,
     pod_security_context,
     resources,
-    service_monitor_labels,
 )
 
 KEY = "externalSecrets"
@@ -45,7 +46,7 @@ METRICS_COMPONENTS = {"": "external-secrets", "-webhook": "external-secrets-webh
 def values(replicas: int, prod: bool, monitoring: bool, annotations: Any) -> dict[str, Any]:
     """The chart's own ServiceMonitors stay off: it renders them only when the monitoring CRDs already exist
     (`renderMode: skipIfMissing`), which would make this release wait for the whole monitoring release. Its
-    metrics Services are on instead, and `service_monitors` (our objects, waiting only for those CRDs) scrape
+    metrics Services are on instead, and `service_monitors` (our objects, waiting for those CRDs and this release, not the other way round) scrape
     them, so External Secrets, and everything that waits for it, installs in parallel with monitoring."""
     metrics = {"metrics": {"service": {"enabled": monitoring}}}
     return {
@@ -62,17 +63,11 @@ def values(replicas: int, prod: bool, monitoring: bool, annotations: Any) -> dic
 def service_monitors() -> list[dict[str, Any]]:
     """One ServiceMonitor per metrics Service of the chart (what its own `serviceMonitor.enabled` would render)."""
     namespace = naming.NAMESPACES[KEY]
-    return [{
-        "apiVersion": "monitoring.coreos.com/v1",
-        "kind": "ServiceMonitor",
-        "metadata": {"name": f"{RELEASE}{suffix}-metrics", "namespace": namespace,
-                     "labels": {"app.kubernetes.io/part-of": "cloud-kernel", **service_monitor_labels()}},
-        "spec": {
-            "selector": {"matchLabels": {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": RELEASE}},
-            "namespaceSelector": {"matchNames": [namespace]},
-            "endpoints": [{"port": "metrics", "interval": "30s", "scrapeTimeout": "25s"}],
-        },
-    } for suffix, name in METRICS_COMPONENTS.items()]
+    return [monitor_object("ServiceMonitor", f"{RELEASE}{suffix}-metrics", namespace, {
+        "selector": {"matchLabels": {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": RELEASE}},
+        "namespaceSelector": {"matchNames": [namespace]},
+        "endpoints": [{"port": "metrics", "interval": "30s", "scrapeTimeout": "25s"}],
+    }) for suffix, name in METRICS_COMPONENTS.items()]
 
 
 def store_object(provider: Any) -> dict[str, Any]:
@@ -103,10 +98,7 @@ class ExternalSecrets(pulumi.ComponentResource):
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
             placement=ctx.placement,
         )
-        if ctx.monitoring and ctx.monitoring_release is not None:
-            for monitor in service_monitors():  # they need the monitoring CRDs only, not this release
-                apply_object(f"{name}-servicemonitor-{monitor['metadata']['name']}", monitor,
-                             k8s_opts(self, ctx.contract, [*ctx.ready(KEY), ctx.monitoring_release]))
+        apply_monitors(self, name, ctx, KEY, self.release, service_monitors())
         self.store: pulumi.Resource | None = None
         if ctx.contract.secret_store is None:
             pulumi.log.warn("core kernel: the cloud contract has no secret store; no ClusterSecretStore is created")

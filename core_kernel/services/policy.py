@@ -320,6 +320,7 @@ class Policy(pulumi.ComponentResource):
             "stringData": {"mgmt-token": token.result, "authz.rego": token.result.apply(authz_policy)},
         }
         created: list[pulumi.Resource] = [apply_object(f"{name}-authz", authz, k8s_opts(self, ctx.contract, ready))]
+        # A kind waits for the release installing its CRD, the Certificate also for the issuer that signs it.
         crds = {"Certificate": [ctx.cert_manager_release, ctx.cluster_issuer], "ServiceMonitor": [ctx.monitoring_release]}
         for obj in support_objects(ctx.production, ctx.monitoring, internal_issuer(ctx.spec)):
             deps = [*ready, *(r for r in crds.get(obj["kind"], []) if r is not None)]

@@ -16,8 +16,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from core_kernel import naming
-from core_kernel.services.common import (PLATFORM_CRITICAL, BuildContext, _snake, container_security_context,
-                                         k8s_opts, pod_security_context, resources, service_monitor_labels)
+from core_kernel.services.common import (MONITORING_API, PLATFORM_CRITICAL, BuildContext, _snake,
+                                         container_security_context, k8s_opts, pod_security_context, resources,
+                                         service_monitor_labels)
 from core_kernel.versions import RUNTIME_IMAGE
 
 KEY = "platform"  # it lives in the platform namespace
@@ -172,7 +173,7 @@ def runtime_objects(namespace: str, image: str, resource_plurals: list[str], pos
                     "spec": {"selector": dict(LABELS), "ports": [
                         {"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics", "protocol": "TCP"}]}})
     if monitoring:
-        objects.append({"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+        objects.append({"apiVersion": MONITORING_API, "kind": "ServiceMonitor",
                         "metadata": {**_meta(NAME, namespace), "labels": {**LABELS, **service_monitor_labels()}},
                         "spec": {"selector": {"matchLabels": dict(LABELS)},
                                  "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]}})
@@ -199,7 +200,9 @@ class Runtime(pulumi.ComponentResource):
         self.objects: dict[str, pulumi.Resource] = {}
         for obj in runtime_objects(namespace, image, RESOURCE_PLURALS, [], ctx.monitoring, ctx.placement):
             role = f"{obj['kind'].lower()}-{obj['metadata']['name']}"
-            opts_ = k8s_opts(self, ctx.contract, ctx.ready(KEY))
+            # Its ServiceMonitor alone waits for the monitoring release (the CRDs); nothing else of it needs that.
+            monitor = obj["apiVersion"] == MONITORING_API
+            opts_ = k8s_opts(self, ctx.contract, ctx.monitors_ready(KEY) if monitor else ctx.ready(KEY))
             fields = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
             if obj["kind"] == "NetworkPolicy":  # egress to the platform Postgres ports, known once deployed
                 fields["spec"] = ports.apply(

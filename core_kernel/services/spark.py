@@ -10,19 +10,20 @@ from core_kernel import naming
 from core_kernel.services.common import (
     PLATFORM_CRITICAL,
     BuildContext,
+    apply_monitors,
     container_security_context,
     helm_release,
     k8s_opts,
+    monitor_object,
     pod_security_context,
     resources,
-    service_monitor_labels,
 )
 
 KEY = "spark"
 RELEASE = "spark-operator"
 
 
-def values(replicas: int, prod: bool, monitoring: bool) -> dict[str, Any]:
+def values(replicas: int, prod: bool) -> dict[str, Any]:
     pdb = {"enable": prod, "minAvailable": 1}
     common = {
         "replicas": replicas,
@@ -41,11 +42,24 @@ def values(replicas: int, prod: bool, monitoring: bool) -> dict[str, Any]:
         "webhook": {**common, "enable": True, "resources": resources("50m", "128Mi", "500m", "512Mi")},
         # SparkApplications in any namespace; workspaces bring their own `spark` service account and RBAC.
         "spark": {"jobNamespaces": [""], "serviceAccount": {"create": False}, "rbac": {"create": False}},
-        "prometheus": {
-            "metrics": {"enable": True},
-            "podMonitor": {"create": monitoring, "labels": service_monitor_labels()},
-        },
+        # Metrics on every pod; the PodMonitor is ours (`pod_monitors`): the chart's fails to render without the
+        # monitoring CRDs, so this release would wait for the monitoring release.
+        "prometheus": {"metrics": {"enable": True}, "podMonitor": {"create": False}},
     }
+
+
+def pod_monitors() -> list[dict[str, Any]]:
+    """The PodMonitor `prometheus.podMonitor.create` renders at 2.5.2 with our values (prometheus/podmonitor.yaml):
+    the chart's selector labels (name and instance: the controller's and the webhook's pods, both serving
+    `metrics`), scraped over http every 5 s, the chart's job label (its defaults). The chart makes no metrics
+    Service: a PodMonitor needs none."""
+    namespace = naming.NAMESPACES[KEY]
+    return [monitor_object("PodMonitor", f"{RELEASE}-podmonitor", namespace, {
+        "podMetricsEndpoints": [{"interval": "5s", "port": "metrics", "scheme": "http"}],
+        "jobLabel": f"{RELEASE}-podmonitor",
+        "namespaceSelector": {"matchNames": [namespace]},
+        "selector": {"matchLabels": {"app.kubernetes.io/name": RELEASE, "app.kubernetes.io/instance": RELEASE}},
+    })]
 
 
 class Spark(pulumi.ComponentResource):
@@ -56,8 +70,9 @@ class Spark(pulumi.ComponentResource):
             KEY,
             RELEASE,
             naming.NAMESPACES[KEY],
-            values(ctx.replicas, ctx.production, ctx.monitoring),
+            values(ctx.replicas, ctx.production),
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
             placement=ctx.placement,
         )
+        apply_monitors(self, name, ctx, KEY, self.release, pod_monitors())
         self.register_outputs({"release": self.release.name})

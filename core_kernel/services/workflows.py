@@ -10,24 +10,26 @@ from core_kernel import naming
 from core_kernel.services.common import (
     PLATFORM_CRITICAL,
     BuildContext,
+    apply_monitors,
     apply_object,
     container_security_context,
     helm_release,
     http_route,
     k8s_opts,
+    monitor_object,
     pod_security_context,
     resources,
-    service_monitor_labels,
 )
 
 KEY = "workflows"
 RELEASE = "argo-workflows"
+CONTROLLER = "workflow-controller"  # the chart's `controller.name`
 SERVER_SERVICE = "argo-workflows-server"
 SERVER_PORT = 2746
 HOST = "argo"
 
 
-def values(replicas: int, prod: bool, monitoring: bool) -> dict[str, Any]:
+def values(replicas: int, prod: bool) -> dict[str, Any]:
     pdb = {"enabled": prod, "minAvailable": 1}
     return {
         "fullnameOverride": RELEASE,
@@ -42,8 +44,10 @@ def values(replicas: int, prod: bool, monitoring: bool) -> dict[str, Any]:
             "resources": resources("100m", "256Mi", "1", "1Gi"),
             "podSecurityContext": pod_security_context(8737),
             "securityContext": container_security_context(),
+            # The metrics Service stays the chart's (gated on metricsConfig alone); the ServiceMonitor is ours
+            # (`service_monitors`): the chart renders its own only once the monitoring CRDs exist.
             "metricsConfig": {"enabled": True},
-            "serviceMonitor": {"enabled": monitoring, "additionalLabels": service_monitor_labels()},
+            "serviceMonitor": {"enabled": False},
             "workflowDefaults": {
                 "spec": {
                     "podGC": {"strategy": "OnPodSuccess"},
@@ -69,6 +73,23 @@ def values(replicas: int, prod: bool, monitoring: bool) -> dict[str, Any]:
     }
 
 
+def service_monitors() -> list[dict[str, Any]]:
+    """The ServiceMonitor `controller.serviceMonitor.enabled` renders at 1.0.18 with our values
+    (controller/workflow-controller-servicemonitor.yaml): on the controller's metrics Service (named, like the
+    monitor, `<fullname>-workflow-controller`; port `metrics`, /metrics, every 30 s over http: the chart's
+    metricsConfig defaults), which the chart renders whenever `metricsConfig.enabled` is. Labels as the chart's
+    less its Helm bookkeeping, with `part-of` ours."""
+    namespace = naming.NAMESPACES[KEY]
+    name = f"{RELEASE}-{CONTROLLER}"
+    return [monitor_object("ServiceMonitor", name, namespace, {
+        "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s", "honorLabels": False,
+                       "scheme": "http"}],
+        "namespaceSelector": {"matchNames": [namespace]},
+        "selector": {"matchLabels": {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": RELEASE}},
+    }, {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": RELEASE,
+        "app.kubernetes.io/component": CONTROLLER, "app": CONTROLLER})]
+
+
 class Workflows(pulumi.ComponentResource):
     def __init__(self, name: str, ctx: BuildContext, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-kernel:core:Workflows", name, None, opts)
@@ -78,11 +99,13 @@ class Workflows(pulumi.ComponentResource):
             KEY,
             RELEASE,
             namespace,
-            values(ctx.replicas, ctx.production, ctx.monitoring),
+            values(ctx.replicas, ctx.production),
             k8s_opts(self, ctx.contract, ctx.ready(KEY)),
             placement=ctx.placement,
         )
+        apply_monitors(self, name, ctx, KEY, self.release, service_monitors())
         if ctx.spec.workflows.expose_ui and ctx.gateway_release is not None:
             route = http_route("argo-server", namespace, f"{HOST}.{ctx.spec.domain}", SERVER_SERVICE, SERVER_PORT)
+            # The HTTPRoute kind comes with the gateway release (Gateway API CRDs); its backend is this release's.
             apply_object(f"{name}-route", route, k8s_opts(self, ctx.contract, [self.release, ctx.gateway_release]))
         self.register_outputs({"release": self.release.name})

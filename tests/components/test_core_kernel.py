@@ -194,8 +194,9 @@ def test_switching_a_service_off_removes_it_and_nothing_else(key):
     namespace = NAMESPACES[key]
     for name in removed:
         # Prometheus' scrape allowances in other namespaces belong to monitoring.
-        # So are the ServiceMonitors other services write themselves.
-        owned_elsewhere = key == "monitoring" and (name.endswith("-allow-prometheus-scrape") or "-servicemonitor-" in name)
+        # So are the ServiceMonitors and PodMonitors other services write themselves.
+        owned_elsewhere = key == "monitoring" and (
+            name.endswith("-allow-prometheus-scrape") or "-servicemonitor-" in name or "-podmonitor-" in name)
         assert name.startswith(PREFIX[key]) or name.startswith(f"core-namespaces-{namespace}") or owned_elsewhere, name
     assert f"core-namespaces-{namespace}" in removed
     assert not [r for r in off.by_type(RELEASE) if r.inputs["namespace"] == namespace]

@@ -413,10 +413,11 @@ MONITORING_KINDS = {  # kind -> (Prometheus/Alertmanager spec, selector key, nam
     "AlertmanagerConfig": ("alertmanager", "alertmanagerConfigSelector", "alertmanagerConfigNamespaceSelector"),
 }
 
-# Monitors the charts create (values path of the enable flag, values path of their labels, kind).
+# Monitors the charts would create (values path of the enable flag, values path of their labels, kind). All are
+# off (ours replace them, `apply_monitors`, and are checked here as objects); kept so one switched on is checked too.
 CHART_MONITORS: dict[str, list[tuple[str, str, str]]] = {
     "cert-manager": [("prometheus.servicemonitor.enabled", "prometheus.servicemonitor.labels", "ServiceMonitor")],
-    "external-secrets": [("serviceMonitor.enabled", "serviceMonitor.additionalLabels", "ServiceMonitor")],  # off: ours
+    "external-secrets": [("serviceMonitor.enabled", "serviceMonitor.additionalLabels", "ServiceMonitor")],
     "argo-workflows": [("controller.serviceMonitor.enabled", "controller.serviceMonitor.additionalLabels",
                         "ServiceMonitor")],
     "spark-operator": [("prometheus.podMonitor.create", "prometheus.podMonitor.labels", "PodMonitor")],

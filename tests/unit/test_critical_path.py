@@ -56,32 +56,64 @@ def _closure(by_urn, urn):
     return out
 
 
-def test_only_charts_with_monitors_wait_for_the_monitoring_release(stack_plan):
-    """Ordering between core releases: a release waits for kube-prometheus-stack only when its chart emits a
-    ServiceMonitor/PodMonitor (the CRDs come with that release); the gateway and the catalog start without it
-    (the policy service is no chart: its ServiceMonitor alone waits, checked below)."""
-    releases = {r["name"]: r for r in stack_plan("prod-aws").resources if r["type"] == "kubernetes:helm.sh/v3:Release"}
-    monitoring = releases["core-monitoring-release"]["urn"]
-    waiting = sorted(name for name, r in releases.items() if monitoring in r["dependencies"])
-    assert waiting == ["core-cert-manager-release", "core-spark-release", "core-workflows-release"]
+def test_no_release_waits_for_the_monitoring_release(stack_plan):
+    """Ordering between core releases: no Helm release waits for kube-prometheus-stack; the charts' monitors,
+    which need its CRDs, are our objects and wait for it alone (checked below)."""
+    releases = [r for r in stack_plan("prod-aws").resources if r["type"] == "kubernetes:helm.sh/v3:Release"]
+    monitoring = next(r["urn"] for r in releases if r["name"] == "core-monitoring-release")
+    assert [r["name"] for r in releases if monitoring in r["dependencies"]] == []
 
 
-def test_external_secrets_installs_beside_monitoring_and_is_still_scraped(stack_plan):
-    """External Secrets (and the catalog behind it) no longer waits for the monitoring release: the chart's three
-    metrics Services are on, its own ServiceMonitors (rendered only once the CRDs exist) off, and ours scrape them."""
+# Chart -> (values path of its metrics switch, of its own monitor switch), and the monitors we write in its place:
+# (kind, name) -> (the app.kubernetes.io/name values they select, the port they scrape).
+CHART_MONITORS = {
+    "external-secrets": ("metrics.service.enabled", "serviceMonitor.enabled", {
+        ("ServiceMonitor", "external-secrets-metrics"): (["external-secrets"], "metrics"),
+        ("ServiceMonitor", "external-secrets-webhook-metrics"): (["external-secrets-webhook"], "metrics"),
+        ("ServiceMonitor", "external-secrets-cert-controller-metrics"): (["external-secrets-cert-controller"],
+                                                                         "metrics")}),
+    "cert-manager": ("prometheus.enabled", "prometheus.servicemonitor.enabled", {
+        ("ServiceMonitor", "cert-manager"): (["cainjector", "cert-manager", "webhook"], "http-metrics")}),
+    "argo-workflows": ("controller.metricsConfig.enabled", "controller.serviceMonitor.enabled", {
+        ("ServiceMonitor", "argo-workflows-workflow-controller"): (["argo-workflows-workflow-controller"], "metrics")}),
+    "spark-operator": ("prometheus.metrics.enable", "prometheus.podMonitor.create", {
+        ("PodMonitor", "spark-operator-podmonitor"): (["spark-operator"], "metrics")}),
+}
+
+
+def _dig(values, path):
+    for part in path.split("."):
+        values = values[part]
+    return values
+
+
+def _selected_names(selector):
+    names = [selector["matchLabels"]["app.kubernetes.io/name"]] if "matchLabels" in selector else []
+    return names + [v for e in selector.get("matchExpressions", []) if e["key"] == "app.kubernetes.io/name"
+                    for v in e["values"]]
+
+
+def test_charts_keep_their_metrics_and_our_monitors_scrape_them(stack_plan):
+    """Each chart's metrics stay on and its own monitor off (it would need the monitoring CRDs at install time);
+    ours, in the release's namespace, select the chart's metrics Services or pods by the chart's labels, and come
+    after the release (an upgrade from the chart's own monitor deletes it before ours, of the same name, exists)."""
     resources = stack_plan("prod-aws").resources
-    release = next(r for r in resources if r["name"] == "core-external-secrets-release")
-    values = release["inputs"]["values"]
-    assert values["serviceMonitor"]["enabled"] is False
-    assert all(v["metrics"]["service"]["enabled"] for v in (values, values["webhook"], values["certController"]))
-    monitors = {r["inputs"]["metadata"]["name"]: r["inputs"]["spec"] for r in resources
-                if r["type"] == "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"
-                and r["inputs"]["metadata"]["namespace"] == "external-secrets"}
-    assert {name: spec["selector"]["matchLabels"]["app.kubernetes.io/name"] for name, spec in monitors.items()} == {
-        "external-secrets-metrics": "external-secrets",
-        "external-secrets-webhook-metrics": "external-secrets-webhook",
-        "external-secrets-cert-controller-metrics": "external-secrets-cert-controller"}
-    assert all(spec["endpoints"][0]["port"] == "metrics" for spec in monitors.values())
+    releases = {r["inputs"]["chart"]: r for r in resources if r["type"] == "kubernetes:helm.sh/v3:Release"}
+    for chart, (metrics, own_monitor, expected) in CHART_MONITORS.items():
+        values, namespace = releases[chart]["inputs"]["values"], releases[chart]["inputs"]["namespace"]
+        assert _dig(values, metrics) is True and _dig(values, own_monitor) is False, chart
+        if chart == "external-secrets":  # one metrics Service per component
+            assert all(values[c]["metrics"]["service"]["enabled"] for c in ("webhook", "certController"))
+        monitors = {(r["type"].rsplit(":", 1)[1], r["inputs"]["metadata"]["name"]): r
+                    for r in resources if r["type"].startswith("kubernetes:monitoring.coreos.com/v1:")
+                    and r["inputs"]["metadata"]["namespace"] == namespace}
+        assert set(monitors) == set(expected), chart
+        for key, (names, port) in expected.items():
+            spec = monitors[key]["inputs"]["spec"]
+            assert releases[chart]["urn"] in monitors[key]["dependencies"], key
+            endpoint = (spec.get("endpoints") or spec.get("podMetricsEndpoints"))[0]
+            assert sorted(_selected_names(spec["selector"])) == names, key
+            assert port in (endpoint.get("port"), endpoint.get("targetPort")), key
 
 
 def test_every_monitoring_custom_resource_waits_for_the_monitoring_release(stack_plan):
