@@ -166,12 +166,13 @@ def test_runs_leave_the_collector_as_they_found_it() -> None:
     def broken() -> None:
         raise pulumi.RunError("the network is too small")
 
+    thresholds = gc.get_threshold()
     before_ok = garbage()
     run_plan(STACK, "dev-aws", root=ROOT, program=toy_program)
     before_failed = garbage()
     with pytest.raises(ProgramError):
         run_plan(STACK, "dev-aws", root=ROOT, program=broken)
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
     gc.collect()
     assert before_ok() is None and before_failed() is None
 
