@@ -124,9 +124,10 @@ def _collector_for_a_run() -> Iterator[None]:
     A run allocates enough to trigger full collections, and each one walked every object of the imported
     cloud SDKs: a third of a plan's time and two thirds of the floor's went to it, charged to whatever SDK
     function happened to allocate. And the runtime's many short-lived futures and Outputs, collected every
-    700 allocations, survived into older generations and made those collections more frequent (-15% CPU with
-    fewer young collections). Frozen objects are only skipped, never freed or changed; what the run itself
-    creates is collected as before, a little later."""
+    700 allocations, survived into older generations and made those collections more frequent (-13% of a
+    plan's CPU with fewer young collections). Frozen objects are only skipped, never freed or changed; what the
+    run itself creates is collected as before, a little later. The collector is the process's: one run at a
+    time (as everywhere the driver is used)."""
     thresholds = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *thresholds[1:])
