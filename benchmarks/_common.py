@@ -21,13 +21,22 @@ def stacks() -> list[str]:
 def interleaved(runs: int, **subjects: Callable[[], object]) -> dict[str, float]:
     """Median seconds of each subject, run in turn `runs` times (A B A B ...), so a slow moment of the
     machine weighs on every subject alike."""
-    timings: dict[str, list[float]] = {name: [] for name in subjects}
+    return {name: wall for name, (wall, _) in interleaved_wall_cpu(runs, **subjects).items()}
+
+
+def interleaved_wall_cpu(runs: int, **subjects: Callable[[], object]) -> dict[str, tuple[float, float]]:
+    """As `interleaved`, with the median CPU time of the process beside the wall time: on a shared machine
+    the CPU time moves less with the other jobs' load."""
+    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in subjects}
     for _ in range(runs):
         for name, subject in subjects.items():
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             subject()
-            timings[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in timings.items()}
+            timings[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+    return {
+        name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+        for name, values in timings.items()
+    }
 
 
 def sdk_floor(count: int) -> None:

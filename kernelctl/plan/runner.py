@@ -10,11 +10,13 @@ runtime's global state.
 from __future__ import annotations
 
 import contextvars
+import gc
 import json
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from pulumi.runtime.mocks import MockMonitor
 
@@ -106,7 +108,34 @@ def execute(
         set_all_config(config or {}, secret_keys or [])
         _sync_await(run_in_stack(lambda: _then_settle(program)))
 
-    contextvars.copy_context().run(run)
+    with _collector_for_a_run():
+        contextvars.copy_context().run(run)
+
+
+# Allocations between two young-generation collections during a run (CPython's default is 700).
+YOUNG_COLLECTION_EVERY = 20_000
+
+
+@contextmanager
+def _collector_for_a_run() -> Iterator[None]:
+    """Keep the objects that exist before a run (the imported SDKs: some 350,000) out of the collector's sight
+    while it runs (`gc.freeze`), collect the young generation less often, and restore both after.
+
+    A run allocates enough to trigger full collections, and each one walked every object of the imported
+    cloud SDKs: a third of a plan's time and two thirds of the floor's went to it, charged to whatever SDK
+    function happened to allocate. And the runtime's many short-lived futures and Outputs, collected every
+    700 allocations, survived into older generations and made those collections more frequent (-13% of a
+    plan's CPU with fewer young collections). Frozen objects are only skipped, never freed or changed; what the
+    run itself creates is collected as before, a little later. The collector is the process's: one run at a
+    time (as everywhere the driver is used)."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 async def _then_settle(program: Callable[[], Any]) -> None:

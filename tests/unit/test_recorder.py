@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from pathlib import Path
 
 import pulumi
@@ -147,6 +149,32 @@ def test_program_errors_surface_with_their_message() -> None:
 
     with pytest.raises(ProgramError, match="the network is too small"):
         run_plan(STACK, "dev-aws", root=ROOT, program=broken)
+
+
+def test_runs_leave_the_collector_as_they_found_it() -> None:
+    # The driver hides the objects that exist before a run from the collector while it runs (gc.freeze): once
+    # a run is over, ok or failed, garbage from before it must be collectable again, or every plan run in one
+    # process (tests, the benchmarks) would keep the previous ones' garbage for good.
+    class Cycle:
+        pass
+
+    def garbage() -> weakref.ref:
+        cycle = Cycle()
+        cycle.itself = cycle
+        return weakref.ref(cycle)
+
+    def broken() -> None:
+        raise pulumi.RunError("the network is too small")
+
+    thresholds = gc.get_threshold()
+    before_ok = garbage()
+    run_plan(STACK, "dev-aws", root=ROOT, program=toy_program)
+    before_failed = garbage()
+    with pytest.raises(ProgramError):
+        run_plan(STACK, "dev-aws", root=ROOT, program=broken)
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
+    gc.collect()
+    assert before_ok() is None and before_failed() is None
 
 
 def test_missing_explicit_provider_is_flagged_when_defaults_are_disabled(plan) -> None:
