@@ -59,16 +59,39 @@ def run(options: Options, stop: threading.Event | None = None) -> int:
             server.shutdown()
 
 
+class _SignalsAreOurs(logging.Filter):
+    """Drops kopf's warning that it takes no OS signal off the main thread: the runtime takes them itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "OS signals are ignored" not in record.getMessage()
+
+
 def _lead(options: Options, api, election: LeaderElection, stop: threading.Event, metrics: Metrics) -> int:
     logging.getLogger("kopf.objects").setLevel(logging.WARNING)  # one line per handled event otherwise
+    logging.getLogger("kopf._core.reactor.running").addFilter(_SignalsAreOurs())
     cluster = Cluster(api)
     cache = ContextCache(cluster, options.namespace)
     rec = Reconciler(cluster, cache, migrate=database_migrator(cluster), workers=max(2, options.workers // 2),
                      metrics=metrics)
     registry = build_registry(rec, cache, resync=options.resync, context_namespace=options.namespace)
     finished = threading.Event()
+    failed: list[BaseException] = []
+
+    def operate() -> None:
+        try:
+            asyncio.run(_operate(registry, options.workers, (stop, election.lost), finished))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the calling thread
+            failed.append(exc)
+
+    # kopf runs in a thread of its own, so that SIGTERM/SIGINT stay ours (`_on_signals`) and stop it through its
+    # stop flag. On the main thread, kopf would take the signals itself and then wait 5 s for its own waiter on
+    # that flag (never set) before exiting: a rollout or a restart would wait for it.
+    operator = threading.Thread(target=operate, name="operator")
     try:
-        asyncio.run(_operate(registry, options.workers, (stop, election.lost), finished))
+        operator.start()
+        operator.join()
+        if failed:
+            raise failed[0]
     finally:
         finished.set()
         rec.shutdown()
@@ -78,7 +101,7 @@ def _lead(options: Options, api, election: LeaderElection, stop: threading.Event
 
 
 async def _operate(registry, workers: int, reasons: tuple[threading.Event, ...], finished: threading.Event) -> None:
-    """kopf until SIGTERM/SIGINT (kopf's own handlers) or one of `reasons` (a stop request, a lost Lease).
+    """kopf until one of `reasons` is set (a stop request, SIGTERM/SIGINT through `_on_signals`, a lost Lease).
 
     The stop flag is an asyncio.Event set from a watcher thread: kopf would wait for a threading.Event or a
     concurrent Future in an executor thread, which keeps the process alive after kopf stopped on a signal."""
@@ -98,7 +121,8 @@ async def _operate(registry, workers: int, reasons: tuple[threading.Event, ...],
 
 
 def _on_signals(stop: threading.Event) -> None:
-    """SIGTERM/SIGINT stop a standby candidate too (kopf handles them itself once it runs)."""
+    """SIGTERM/SIGINT set `stop`: a standby candidate stops waiting for the Lease, a leader's kopf (in its own
+    thread, where it takes no signal) stops through its stop flag."""
     import signal
 
     if threading.current_thread() is not threading.main_thread():
