@@ -167,6 +167,12 @@ class Catalog(Fact):
         return str(uuid.uuid5(uuid.UUID(self.project_namespace), workspace))
 
 
+def catalog_server(endpoint: str) -> str:
+    """The Lakekeeper server's base URI (its management API sits beside the REST catalog) of a catalog
+    `endpoint` (`<server>/catalog`)."""
+    return endpoint.rsplit("/catalog", 1)[0]
+
+
 def catalog_token_volume(audience: str = CATALOG_AUDIENCE) -> dict[str, Any]:
     """The volume `catalog-token` holding a pod's short-lived service-account token for the catalog's audience
     (file `token`): how the platform's catalog admin and user-space Jobs authenticate to Lakekeeper."""

@@ -15,11 +15,12 @@ Only these pods reach the catalog API from inside its namespace (core_kernel/net
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
 from core_kernel import naming
-from core_kernel.context import TOKEN_SECONDS, catalog_token_volume
+from core_kernel.context import TOKEN_SECONDS, catalog_server, catalog_token_volume
 from core_kernel.network_policies import WORKSPACE_LABELS
 from core_kernel.services.common import PLATFORM_CRITICAL, container_security_context, pod_security_context, resources
 from core_kernel.versions import CATALOG_ADMIN_IMAGE, CATALOG_ADMIN_UID
@@ -27,6 +28,7 @@ from core_kernel.versions import CATALOG_ADMIN_IMAGE, CATALOG_ADMIN_UID
 NAME = "iceberg-catalog-admin"
 SCRIPT = Path(__file__).with_name("catalog_admin_script.py")
 SCRIPT_KEY = "catalog_admin.py"
+SCRIPT_HASH_ANNOTATION = "cloud-kernel.io/script-sha256"
 SCHEDULE = "*/5 * * * *"
 LABELS = {"app.kubernetes.io/part-of": "cloud-kernel", **naming.CATALOG_ADMIN_POD_LABELS}
 WORKSPACE_LABEL = ",".join(f"{k}={v}" for k, v in sorted(WORKSPACE_LABELS.items()))  # a label selector
@@ -76,7 +78,7 @@ def script_config_map() -> dict[str, Any]:
 
 def pod_spec(placement: dict[str, Any] | None = None) -> dict[str, Any]:
     """A restricted pod on the system pool, its only credentials two short-lived projected tokens."""
-    catalog_base = naming.catalog_endpoint().rsplit("/catalog", 1)[0]
+    catalog_base = catalog_server(naming.catalog_endpoint())
     return {
         "serviceAccountName": naming.CATALOG_ADMIN_SERVICE_ACCOUNT,
         "automountServiceAccountToken": False,
@@ -122,8 +124,12 @@ def pod_spec(placement: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def _job_spec(placement: dict[str, Any] | None) -> dict[str, Any]:
+    """The pod template carries the script's hash: a changed script changes the Job, which is replaced and so
+    runs again within the deploy (the ConfigMap alone changing would leave the finished Job as it is)."""
+    script_hash = hashlib.sha256(SCRIPT.read_bytes()).hexdigest()[:16]
     return {"backoffLimit": 10, "activeDeadlineSeconds": 1200,
-            "template": {"metadata": {"labels": dict(LABELS)}, "spec": pod_spec(placement)}}
+            "template": {"metadata": {"labels": dict(LABELS), "annotations": {SCRIPT_HASH_ANNOTATION: script_hash}},
+                         "spec": pod_spec(placement)}}
 
 
 def job(placement: dict[str, Any] | None = None) -> dict[str, Any]:

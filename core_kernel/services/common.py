@@ -72,11 +72,18 @@ class BuildContext:
         for monitoring: the monitors of a service are our objects, each waiting on its own (`monitors_ready`)."""
         return [*self.base_ready, *self.namespace_ready.get(key, []), *(e for e in extra if e is not None)]
 
+    def crds_ready(self, kind: str) -> list[pulumi.Resource]:
+        """What an object of another release's `kind` waits for: the release installing its CRD, and a
+        Certificate also the issuer that signs it. [] for a kind no release of ours defines."""
+        waits = {"Certificate": [self.cert_manager_release, self.cluster_issuer],
+                 "ServiceMonitor": [self.monitoring_release], "PodMonitor": [self.monitoring_release]}
+        return [r for r in waits.get(kind, []) if r is not None]
+
     def monitors_ready(self, key: str, release: pulumi.Resource | None = None) -> list[pulumi.Resource]:
         """What a ServiceMonitor/PodMonitor of service `key` waits for: `ready(key)`, the kube-prometheus-stack
-        release (it installs the monitoring.coreos.com CRDs) and the `release` of the chart it replaces the monitor
-        of (upgrading an install that had the chart's own, Helm deletes it before ours, of the same name, is made)."""
-        return self.ready(key, self.monitoring_release, release)
+        release (`crds_ready`) and the `release` of the chart it replaces the monitor of (upgrading an install that
+        had the chart's own, Helm deletes it before ours, of the same name, is made)."""
+        return self.ready(key, *self.crds_ready("ServiceMonitor"), release)
 
     def identity_annotations(self, identity: str) -> pulumi.Input[dict[str, str]]:
         """Service-account annotations binding to a cloud identity of the contract ({} if it is missing)."""

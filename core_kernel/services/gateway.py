@@ -194,8 +194,7 @@ class Gateway(pulumi.ComponentResource):
         previous: list[pulumi.Resource] = []
         for obj in gateway_objects(ctx.spec, ctx.contract.cloud, ctx.replicas, ctx.production, ctx.placement):
             deps: list[pulumi.Resource] = [self.release, *previous]
-            if obj["kind"] == "Certificate":  # cert-manager's CRDs and the platform issuer
-                deps += [r for r in (ctx.cert_manager_release, ctx.cluster_issuer) if r is not None]
+            deps += ctx.crds_ready(obj["kind"])  # the Certificate: cert-manager's CRDs and the platform issuer
             if obj["kind"] == "Gateway" and ctx.load_balancer_controller is not None:
                 # Its Service's NLB is the controller's: destroyed first, the controller deletes the NLB (and the
                 # Service's finalizer) before `pulumi destroy` removes the controller.

@@ -26,9 +26,9 @@ from core_kernel.services.common import (
     apply_object,
     container_security_context,
     k8s_opts,
+    monitor_object,
     pod_security_context,
     resources,
-    service_monitor_labels,
 )
 from core_kernel.versions import KUBE_MGMT_IMAGE, OPA_DIAGNOSTIC_PORT, OPA_IMAGE, OPA_UID
 
@@ -261,12 +261,8 @@ def support_objects(prod: bool, monitoring: bool, issuer: str) -> list[dict[str,
             "spec": {"minAvailable": 1, "selector": {"matchLabels": dict(POD_LABELS)}},
         })
     if monitoring:
-        objects.append({
-            "apiVersion": "monitoring.coreos.com/v1",
-            "kind": "ServiceMonitor",
-            "metadata": {"name": naming.OPA_RELEASE, "namespace": namespace, "labels": {**LABELS, **service_monitor_labels()}},
-            "spec": {"selector": {"matchLabels": {**LABELS}}, "endpoints": [{"port": "metrics", "path": "/metrics"}]},
-        })
+        objects.append(monitor_object("ServiceMonitor", naming.OPA_RELEASE, namespace, {
+            "selector": {"matchLabels": {**LABELS}}, "endpoints": [{"port": "metrics", "path": "/metrics"}]}))
     return objects
 
 
@@ -320,10 +316,8 @@ class Policy(pulumi.ComponentResource):
             "stringData": {"mgmt-token": token.result, "authz.rego": token.result.apply(authz_policy)},
         }
         created: list[pulumi.Resource] = [apply_object(f"{name}-authz", authz, k8s_opts(self, ctx.contract, ready))]
-        # A kind waits for the release installing its CRD, the Certificate also for the issuer that signs it.
-        crds = {"Certificate": [ctx.cert_manager_release, ctx.cluster_issuer], "ServiceMonitor": [ctx.monitoring_release]}
         for obj in support_objects(ctx.production, ctx.monitoring, internal_issuer(ctx.spec)):
-            deps = [*ready, *(r for r in crds.get(obj["kind"], []) if r is not None)]
+            deps = [*ready, *ctx.crds_ready(obj["kind"])]  # a kind waits for the release installing its CRD
             created.append(
                 apply_object(f"{name}-{obj['kind'].lower()}-{obj['metadata']['name']}", obj, k8s_opts(self, ctx.contract, deps))
             )

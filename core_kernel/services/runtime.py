@@ -17,8 +17,8 @@ import pulumi_kubernetes as k8s
 
 from core_kernel import naming
 from core_kernel.services.common import (MONITORING_API, PLATFORM_CRITICAL, BuildContext, _snake,
-                                         container_security_context, k8s_opts, pod_security_context, resources,
-                                         service_monitor_labels)
+                                         container_security_context, k8s_opts, monitor_object, pod_security_context,
+                                         resources)
 from core_kernel.versions import RUNTIME_IMAGE
 
 KEY = "platform"  # it lives in the platform namespace
@@ -173,10 +173,9 @@ def runtime_objects(namespace: str, image: str, resource_plurals: list[str], pos
                     "spec": {"selector": dict(LABELS), "ports": [
                         {"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics", "protocol": "TCP"}]}})
     if monitoring:
-        objects.append({"apiVersion": MONITORING_API, "kind": "ServiceMonitor",
-                        "metadata": {**_meta(NAME, namespace), "labels": {**LABELS, **service_monitor_labels()}},
-                        "spec": {"selector": {"matchLabels": dict(LABELS)},
-                                 "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]}})
+        objects.append(monitor_object("ServiceMonitor", NAME, namespace, {
+            "selector": {"matchLabels": dict(LABELS)},
+            "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]}, LABELS))
     return objects
 
 

@@ -314,6 +314,9 @@ def test_restart_resumes_without_duplicate_work(platform):
     time.sleep(3)  # let the last writes land
     versions, statuses = _owned_versions(plane), _statuses(plane)
     assert platform["runtime"].stop() == 0  # graceful: the Lease is released
+    # SIGTERM reached the runtime's own stop flag (kopf runs off the main thread): kopf taking the signal itself
+    # waited 5 s for a waiter of its own before exiting.
+    assert "stopping" in platform["runtime"].text()
     lease = plane.get_json("lease", "-n", PLATFORM_NAMESPACE, "cloud-kernel-runtime")
     assert not lease["spec"].get("holderIdentity")
     platform["runtime"] = Runtime(platform["kubeconfig"], platform["logs"] / "a2.log", "replica-a2", platform["env"])
@@ -352,3 +355,4 @@ def test_runtime_log_has_no_tracebacks_nor_refusals(platform):
         text = log.read_text(errors="replace")
         assert "Traceback" not in text, log.name
         assert "forbidden" not in text.lower(), log.name  # its role is enough for everything it did
+        assert "OS signals are ignored" not in text, log.name  # the runtime takes them, not kopf

@@ -144,3 +144,21 @@ def test_catalog_admin_bootstraps_as_its_own_account_with_a_token_for_the_catalo
     db_bootstrap = {"app.kubernetes.io/part-of": "cloud-kernel", "app.kubernetes.io/name": "iceberg-catalog-db-bootstrap"}
     for labels in (db_bootstrap, OPENFGA):
         assert not allowed(objects, "Ingress", NAMESPACE, LAKEKEEPER, NAMESPACE, labels, 8181), labels
+
+
+def test_a_changed_admin_script_reruns_the_admin_job_within_the_deploy(stack_plan, monkeypatch, tmp_path: Path):
+    """The Job's pod template carries the script's hash: a new script is a changed (so replaced, so rerun) Job,
+    not just a changed ConfigMap beside a finished Job."""
+    from core_kernel.services import catalog_admin
+
+    (job,) = [o for o in kinds(stack_plan(STACKS[0]).kubernetes, "Job") if o["metadata"]["name"] == "iceberg-catalog-admin"]
+    def script_hash(job: dict) -> str:
+        return job["spec"]["template"]["metadata"]["annotations"][catalog_admin.SCRIPT_HASH_ANNOTATION]
+
+    planned = script_hash(job)
+    assert planned == script_hash(catalog_admin.job())
+    changed = tmp_path / "catalog_admin_script.py"
+    changed.write_text(catalog_admin.SCRIPT.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    monkeypatch.setattr(catalog_admin, "SCRIPT", changed)
+    assert script_hash(catalog_admin.job()) != planned
+    assert catalog_admin.script_config_map()["data"][catalog_admin.SCRIPT_KEY].endswith("# changed\n")

@@ -3,7 +3,6 @@ bound to it. No kubelet: pods are admitted (Pod Security enforced), scheduled no
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import fcntl
 import functools
@@ -11,14 +10,10 @@ import hashlib
 import importlib.util
 import json
 import shutil
-import ssl
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,62 +37,6 @@ def _load(name: str):
 control_plane_module = _load("control_plane")
 
 
-class _Api:
-    """The few REST calls the tests make without kubectl: an object's path from the API's discovery, then one
-    request per object. Standard library only, with the kubeconfig's CA and token."""
-
-    def __init__(self, kubeconfig: dict[str, Any]):
-        cluster = kubeconfig["clusters"][0]["cluster"]
-        self.server = cluster["server"]
-        self.context = ssl.create_default_context(
-            cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
-        self.token = kubeconfig["users"][0]["user"]["token"]
-        self.kinds: dict[str, dict[str, tuple[str, bool]]] = {}
-
-    def request(self, method: str, path: str, body: bytes | None = None,
-                content_type: str = "application/json") -> tuple[int, dict[str, Any]]:
-        request = urllib.request.Request(self.server + path, data=body, method=method, headers={
-            "Authorization": f"Bearer {self.token}", "Content-Type": content_type, "Accept": "application/json"})
-        try:
-            with urllib.request.urlopen(request, context=self.context, timeout=60) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            text = error.read()
-            try:
-                return error.code, json.loads(text)
-            except ValueError:  # a 404 of an unknown group is plain text
-                return error.code, {"message": text.decode(errors="replace").strip()}
-
-    def path(self, obj: dict[str, Any], *, named: bool) -> str | None:
-        """The object's (or, `named=False`, its collection's) path; None when the API serves no such kind."""
-        api_version, meta = obj["apiVersion"], obj["metadata"]
-        base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
-        if api_version not in self.kinds:
-            status, body = self.request("GET", base)
-            self.kinds[api_version] = {r["kind"]: (r["name"], r["namespaced"]) for r in body.get("resources", [])
-                                       if "/" not in r["name"]} if status == 200 else {}
-        if obj["kind"] not in self.kinds[api_version]:
-            return None
-        plural, namespaced = self.kinds[api_version][obj["kind"]]
-        namespace = f"/namespaces/{meta.get('namespace', 'default')}" if namespaced else ""
-        return f"{base}{namespace}/{plural}" + (f"/{meta['name']}" if named else "")
-
-    def each(self, objects: list[dict[str, Any]], method: str, query: dict[str, str], content_type: str) -> list[str]:
-        refused = []
-        for obj in objects:
-            meta = obj["metadata"]
-            label = f"{obj['kind']} {meta.get('namespace', '')}/{meta['name']}".replace(" /", " ")
-            path = self.path(obj, named=method == "PATCH")
-            if path is None:
-                refused.append(f"{label}: no matches for kind {obj['kind']!r} in version {obj['apiVersion']!r}")
-                continue
-            status, body = self.request(method, f"{path}?{urllib.parse.urlencode(query)}",
-                                        json.dumps(obj).encode(), content_type)
-            if status >= 300:
-                refused.append(f"{label}: {body.get('message', status)}")
-        return refused
-
-
 class Cluster:
     """A started control plane and a kubectl bound to it."""
 
@@ -117,21 +56,54 @@ class Cluster:
         return json.loads(self.kubectl("get", "-o", "json", *args).stdout)
 
     def apply(self, objects: list[dict[str, Any]], *, field_manager: str = "e2e") -> list[str]:
-        """Server-side apply of each object, in order, as `kubectl apply --server-side --force-conflicts` sends it
-        (strict field validation); the refusals, one line each, naming the object. Through the API itself:
-        kubectl's first apply makes the API server build its whole OpenAPI v2 document (2 s of CPU over the CRDs)
-        and cost as much again in per-object work."""
-        query = {"fieldManager": field_manager, "force": "true", "fieldValidation": "Strict"}
-        return self.api.each(objects, "PATCH", query, "application/apply-patch+yaml")
+        """Server-side apply of each object, in order, conflicts forced (what the runtime and `kubectl apply
+        --server-side --force-conflicts` send); the refusals, one line each, naming the object. Through the
+        runtime's client (`user_space.runtime.cluster`), not kubectl: kubectl's first apply makes the API server
+        build its whole OpenAPI v2 document (2 s of CPU over the CRDs) and costs as much again in per-object work."""
+        from kubernetes.client.rest import ApiException
+
+        from user_space.runtime.cluster import Cluster as ApiCluster
+        from user_space.runtime.cluster import MissingKind, MissingNamespace, Rejected, api_message
+
+        api = ApiCluster(self.api_client, field_manager=field_manager)
+        refused = []
+        for obj in objects:
+            try:
+                api.apply(obj)
+            except Rejected as exc:
+                refused.append(str(exc))
+            except (MissingKind, MissingNamespace) as exc:
+                refused.append(f"{_label(obj)}: {exc}")
+            except ApiException as exc:  # an unknown field is a 500 from server-side apply without fieldValidation
+                refused.append(f"{_label(obj)}: {api_message(exc)}")
+        return refused
 
     def dry_run_create(self, objects: list[dict[str, Any]]) -> list[str]:
-        """Create each object with a server-side dry run (the whole admission chain, nothing stored): the
-        refusals, one line each, naming the object."""
-        return self.api.each(objects, "POST", {"dryRun": "All", "fieldValidation": "Strict"}, "application/json")
+        """Create each object with a server-side dry run and strict field validation (the whole admission chain,
+        nothing stored): the refusals, one line each, naming the object."""
+        from kubernetes.client.rest import ApiException
+
+        from user_space.runtime.cluster import Cluster as ApiCluster
+        from user_space.runtime.cluster import MissingKind, api_message
+
+        api = ApiCluster(self.api_client)
+        refused = []
+        for obj in objects:
+            try:
+                api.resource(obj["apiVersion"], obj["kind"]).create(
+                    body=obj, namespace=obj["metadata"].get("namespace"), dry_run="All",
+                    query_params=[("fieldValidation", "Strict")])
+            except MissingKind as exc:
+                refused.append(f"{_label(obj)}: {exc}")
+            except ApiException as exc:
+                refused.append(f"{_label(obj)}: {api_message(exc)}")
+        return refused
 
     @functools.cached_property
-    def api(self) -> _Api:
-        return _Api(json.loads(Path(self.kubeconfig).read_text()))
+    def api_client(self) -> Any:
+        from user_space.runtime.cluster import api_client
+
+        return api_client(str(self.kubeconfig))
 
     def install_crds(self, paths: list[Path]) -> None:
         """Apply CRD files (or folders of them) and wait until each is Established. Polled rather than `kubectl
@@ -190,6 +162,11 @@ def running_control_plane(crds: list[Path] | None = None, snapshots: Path | None
     finally:
         plane.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _label(obj: dict[str, Any]) -> str:
+    meta = obj["metadata"]
+    return f"{obj['kind']} {meta.get('namespace', '')}/{meta['name']}"
 
 
 def _crd_files(paths: list[Path]) -> list[Path]:

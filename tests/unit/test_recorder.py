@@ -151,6 +151,20 @@ def test_program_errors_surface_with_their_message() -> None:
         run_plan(STACK, "dev-aws", root=ROOT, program=broken)
 
 
+def test_an_output_failing_after_the_program_returned_surfaces_with_its_message() -> None:
+    # The driver's wait for pending outputs (`_then_settle`) stops at the first failed one and leaves it to the
+    # SDK's own wait, which reports it.
+    def taken(_: int) -> None:
+        raise pulumi.RunError("the bucket name is taken")
+
+    def late() -> None:
+        pulumi.Output.from_input(1).apply(taken)
+        random.RandomPassword("ok", length=9)
+
+    with pytest.raises(ProgramError, match="the bucket name is taken"):
+        run_plan(STACK, "dev-aws", root=ROOT, program=late)
+
+
 def test_runs_leave_the_collector_as_they_found_it() -> None:
     # The driver hides the objects that exist before a run from the collector while it runs (gc.freeze): once
     # a run is over, ok or failed, garbage from before it must be collectable again, or every plan run in one

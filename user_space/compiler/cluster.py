@@ -18,8 +18,8 @@ from typing import Any
 from user_space.compiler.common import Res, Unsupported, dns_name, metadata, obj, selector_labels
 from user_space.compiler.images import TRINO_IMAGE
 from user_space.compiler.index import Index
-from user_space.compiler.pods import (PULL_POLICY, consume_secret, PodParts, harden, placement, pod_security_context,
-                                      resources_for)
+from user_space.compiler.pods import (PULL_POLICY, RUNNER_SERVICE_ACCOUNT, PodParts, consume_secret, harden, placement,
+                                      pod_security_context, resources_for)
 from user_space.model.udl import parse_udl
 
 # Not the image's own uid 1000 (it may clash with a host user, checkov CKV_K8S_40): Trino only reads /usr/lib/trino
@@ -126,7 +126,7 @@ def compile_cluster(idx: Index, res: Res) -> list[dict[str, Any]]:
                              {"name": "data", "mountPath": "/data/trino"}, {"name": "tmp", "mountPath": "/tmp"}],
         }
         harden(container)
-        pod = {"automountServiceAccountToken": False, "serviceAccountName": "dataos-runner",
+        pod = {"automountServiceAccountToken": False, "serviceAccountName": RUNNER_SERVICE_ACCOUNT,
                "securityContext": pod_security_context(TRINO_UID), "containers": [container],
                "enableServiceLinks": False, "priorityClassName": idx.context.workspaces.priority_class,
                "volumes": [{"name": "config", "configMap": {"name": f"{base}-{role}", "items": items}},

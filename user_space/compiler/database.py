@@ -24,7 +24,7 @@ from typing import Any
 from user_space.compiler.common import (INSTANCE_WORKSPACE, CompileError, Res, checkov_skips, dns_name, metadata, obj,
                                         require)
 from user_space.compiler.index import Index
-from user_space.compiler.pods import placement, pod_security_context, small_container
+from user_space.compiler.pods import RUNNER_SERVICE_ACCOUNT, placement, pod_security_context, small_container
 from user_space.compiler.images import POSTGRES_CLIENT_IMAGE
 
 MIGRATIONS_TABLE = "cloudkernel_schema_migrations"
@@ -218,7 +218,7 @@ def compile_database(idx: Index, res: Res) -> list[dict[str, Any]]:
         mounts)
     pod = {
         "automountServiceAccountToken": False,
-        "serviceAccountName": "dataos-runner",
+        "serviceAccountName": RUNNER_SERVICE_ACCOUNT,
         "restartPolicy": "OnFailure",
         "securityContext": pod_security_context(),
         "initContainers": [bootstrap],

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core_kernel.context import catalog_token_volume
+from core_kernel.context import catalog_server, catalog_token_volume
 from user_space.compiler.common import CompileError, Res, Unsupported, dns_name, metadata, obj, require, short_hash
 from user_space.compiler.index import Index
 from user_space.compiler.images import CURL_IMAGE
@@ -139,7 +139,7 @@ def compile_lakehouse(idx: Index, res: Res) -> list[dict[str, Any]]:
     if (profile_location(profile) in platform_buckets and credential is not None
             and CREDENTIAL_PROFILES[credential["type"]] == profile["type"]):
         body["storage-credential"] = dict(credential)
-    management = catalog.endpoint.rsplit("/catalog", 1)[0] + "/management/v1/warehouse"
+    management = catalog_server(catalog.endpoint) + "/management/v1/warehouse"
     payload = json.dumps(body, sort_keys=True)
     base = dns_name(res.name, "warehouse", limit=50)
     node_selector, tolerations = placement(idx, res, res.block.get("compute", "runnable-default"))

@@ -17,7 +17,7 @@ import yaml
 
 from user_space.compiler.common import CompileError, Res, dns_name, metadata, obj, require
 from user_space.compiler.index import Index
-from user_space.compiler.pods import resources_for
+from user_space.compiler.pods import RUNNER_SERVICE_ACCOUNT, resources_for
 from user_space.compiler.runnable import compile_runnable, payload_of, resolve_stack
 
 EXECUTOR_SERVICE_ACCOUNT = "argo-executor"
@@ -37,7 +37,7 @@ def compile_workflow(idx: Index, res: Res) -> list[dict[str, Any]]:
     labels = metadata(res, "x", component="workflow")["labels"]
     spec: dict[str, Any] = {
         "entrypoint": entry,
-        "serviceAccountName": "dataos-runner",
+        "serviceAccountName": RUNNER_SERVICE_ACCOUNT,
         "automountServiceAccountToken": False,
         "executor": {"serviceAccountName": EXECUTOR_SERVICE_ACCOUNT},
         "securityContext": {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532, "fsGroup": 65532,

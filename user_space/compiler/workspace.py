@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from core_kernel.context import PlatformContext, workload_identity_egress
+from core_kernel.naming import WORKSPACE_RUNNER_SERVICE_ACCOUNT
 from user_space.compiler.common import INSTANCE_WORKSPACE, LABEL_PREFIX, MANAGED_BY, Unsupported, label_value
 from user_space.compiler.index import Index
 
-RUNNER = "dataos-runner"
+RUNNER = WORKSPACE_RUNNER_SERVICE_ACCOUNT
 EXECUTOR = "argo-executor"
 SPARK = "spark"
 

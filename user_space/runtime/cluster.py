@@ -51,7 +51,8 @@ def api_client(kubeconfig: str | None = None) -> client.ApiClient:
     return client.ApiClient(configuration)
 
 
-def _message(exc: ApiException) -> str:
+def api_message(exc: ApiException) -> str:
+    """The API server's own message of a refused request (its Status), else the HTTP reason."""
     try:
         return json.loads(exc.body).get("message") or str(exc.reason)
     except (TypeError, ValueError):
@@ -105,7 +106,7 @@ class Cluster:
                                          field_manager=self.field_manager, force_conflicts=True)
         except ApiException as exc:
             if exc.status in (400, 403, 422):
-                raise Rejected(f"{obj['kind']} {meta.get('namespace', '')}/{meta['name']}: {_message(exc)}") from None
+                raise Rejected(f"{obj['kind']} {meta.get('namespace', '')}/{meta['name']}: {api_message(exc)}") from None
             if exc.status == 404 and meta.get("namespace"):
                 raise MissingNamespace(meta["namespace"]) from None
             raise
