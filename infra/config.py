@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from cloud_kernel.checks import STACK, cloud_problems
 from cloud_kernel.limits import widest_allowed
 from cloud_kernel.specs import CloudKernelSpec, Environment, Spec
 from core_kernel.specs import CoreKernelSpec
+from infra.config_errors import ConfigError, ConfigIssue
 from user_space.model.yamlsrc import Document, read_documents
 from user_space.specs import UserSpaceSpec
 
@@ -53,33 +54,9 @@ class StackConfig(Spec):
         return self.environment == "prod"
 
 
-@dataclass(frozen=True)
-class ConfigIssue:
-    path: str
-    message: str
-    line: int | None = None
-    loc: tuple[Any, ...] = field(default=(), compare=False)  # stack-file keys down to the value, for the line
-
-    def text(self, source: str) -> str:
-        where = f" (line {self.line})" if self.line else ""
-        return f"{source}: {self.path}: {self.message}{where}"
-
-
 def issue(loc: tuple[Any, ...], message: str) -> ConfigIssue:
     """An issue at `loc` (stack-file keys and list indexes: ("cloud-kernel:cloud", "network", "cidr"))."""
     return ConfigIssue(".".join(str(part) for part in loc) or "config", message, loc=loc)
-
-
-class ConfigError(Exception):
-    """Every problem found in one stack configuration."""
-
-    def __init__(self, source: str, issues: list[ConfigIssue]):
-        self.source = source
-        self.issues = issues
-        super().__init__("\n".join(self.lines()))
-
-    def lines(self) -> list[str]:
-        return [issue.text(self.source) for issue in self.issues]
 
 
 def _stack_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:

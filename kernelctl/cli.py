@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 
-from infra.config import ConfigError, StackConfig, load_stack_file, read_stack
+from infra.config_errors import ConfigError
 from kernelctl.errors import EXIT_USAGE, Fail
+
+if TYPE_CHECKING:
+    from infra.config import StackConfig
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.splitlines()[0])
 config_app = typer.Typer(no_args_is_help=True, help="Validate stack configs and generate their JSON Schema.")
@@ -57,6 +60,8 @@ def plan_stack(stack: str, *, reuse: bool = False):
     root = project_root()
     if reuse:
         from kernelctl.saved_plan import fresh_plan
+
+        from infra.config import load_stack_file
 
         saved = fresh_plan(root, stack, path, load_stack_file(path).user_space.manifests)
         if saved is not None:
@@ -141,6 +146,7 @@ def config_validate(
 ) -> None:
     """Validate a stack config; report every error as `FILE: key.path: reason` (exit 2). Then its GitOps folder:
     manifests, references, and the core services the Resources need (exit 1, one line per problem)."""
+    from infra.config import read_stack
     from kernelctl.config_check import gitops_problems
 
     def body() -> None:
@@ -227,6 +233,8 @@ def graph(
 
 
 def load_config(stack: str) -> StackConfig:
+    from infra.config import load_stack_file
+
     return load_stack_file(stack_file(stack))
 
 
