@@ -18,7 +18,12 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+import inspect
+import os
+import pickle
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +49,33 @@ _CrdLoader.add_constructor("tag:yaml.org,2002:value", yaml.constructor.SafeConst
 # ----- CRDs ------------------------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
 def _crd_index() -> dict[tuple[str, str, str], dict[str, Any]]:
-    """(group, version, kind) -> {"schema", "scope", "served"} for every vendored CRD."""
-    index: dict[tuple[str, str, str], dict[str, Any]] = {}
+    """(group, version, kind) -> {"schema", "scope", "served"} for every vendored CRD.
+
+    Parsing the 21 MB of vendored CRDs costs about 5 s of CPU, and every test process needs the index: it is kept
+    in a per-user temporary cache keyed by the files' content and this parser's source, so a run's second worker
+    (and every later run on the machine) loads it in a fraction of a second."""
     if not CRD_DIR.is_dir():
         raise FileNotFoundError(f"CRD schemas not found at {CRD_DIR}")
-    for path in sorted(CRD_DIR.glob("*/*.yaml")):
+    paths = sorted(CRD_DIR.glob("*/*.yaml"))
+    digest = hashlib.sha256(inspect.getsource(_parse_crds).encode())
+    for path in paths:
+        digest.update(str(path.relative_to(CRD_DIR)).encode() + b"\0" + path.read_bytes())
+    cache = Path(tempfile.gettempdir()) / f"cloud-kernel-tests-{os.getuid()}" / f"crd-index-{digest.hexdigest()[:24]}.pickle"
+    cache.parent.mkdir(mode=0o700, exist_ok=True)
+    if cache.parent.stat().st_uid != os.getuid():  # a folder someone else made: never load their pickles
+        return _parse_crds(paths)
+    if cache.is_file():
+        return pickle.loads(cache.read_bytes())
+    index = _parse_crds(paths)
+    partial = cache.with_suffix(f".{os.getpid()}.partial")
+    partial.write_bytes(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+    partial.replace(cache)
+    return index
+
+
+def _parse_crds(paths: list[Path]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    index: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for path in paths:
         for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_CrdLoader):
             if not doc or doc.get("kind") != "CustomResourceDefinition":
                 continue
