@@ -33,6 +33,10 @@ BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kubectl")
 SERVICE_CIDR = "10.96.0.0/16"
 ADMIN_USER = "cloud-kernel-admin"
 CONTROLLER_MANAGER_USER = "system:kube-controller-manager"
+# The engines collect garbage at 4x their live heap instead of Go's default 2x: a local plane trades a few hundred
+# MB for about a fifth less CPU (the API server's own profile: a fifth of its CPU was the collector). A GOGC in the
+# caller's environment wins.
+ENGINE_GOGC = "400"
 
 
 class ControlPlaneError(Exception):
@@ -171,7 +175,7 @@ class ControlPlane:
         log = open(self.base / "logs" / f"{name}.log", "wb")  # noqa: SIM115 - the child owns it
         self.processes[name] = subprocess.Popen(
             [str(self.bin_dir / name), *args], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            start_new_session=True, env={"GOGC": ENGINE_GOGC, **os.environ},
         )
 
     def _wait_ready(self, token: str, deadline: float) -> None:
