@@ -18,11 +18,13 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 from core_kernel.context import CONTEXT_CONFIGMAP, CONTEXT_KEY, PLATFORM_NAMESPACE, PlatformContext
 from core_kernel.scheduling import priority_class_objects
 from core_kernel.services.runtime import NAME as RUNTIME_NAME
 from core_kernel.services.runtime import RESOURCE_PLURALS, rbac_objects
+from kernelctl.cli import app
 from tests.e2e.runtime_fixture import ROOT, Runtime
 from tests.support.engines import USER_CRDS, needed_crds
 from tests.support.postgres import server  # noqa: F401 - the fixture
@@ -50,8 +52,11 @@ def kernelctl(plane, *args: str, check: bool = True) -> subprocess.CompletedProc
 
 
 def resources(plane) -> dict[tuple[str, str], dict]:
-    rows = json.loads(kernelctl(plane, "get", "-A", "-o", "json").stdout)
-    return {(r["type"], r["name"]): r for r in rows}
+    """`kernelctl get -A -o json`, the same command run in this process: the waits poll it every half second, and
+    a new CLI process would cost about a second of CPU each time (the other tests run the CLI as a process)."""
+    result = CliRunner().invoke(app, ["get", "-A", "-o", "json", "--kubeconfig", str(plane.kubeconfig)])
+    assert result.exit_code == 0, f"kernelctl get failed ({result.exit_code}):\n{result.stderr}"
+    return {(r["type"], r["name"]): r for r in json.loads(result.stdout)}
 
 
 def context_for(pg) -> PlatformContext:
