@@ -52,6 +52,11 @@ def _images(node) -> set[str]:
     return set()
 
 
+def _dump(doc: dict) -> str:
+    """One object as YAML, keys sorted (libyaml's emitter: thousands of objects go through here)."""
+    return yaml.dump(doc, Dumper=yaml.CSafeDumper, sort_keys=True)
+
+
 def _objects(stack_plan, tmp: Path) -> list[dict]:
     """Every object, once: plan manifests of every stack, examples in dev and prod contexts, corpus pages."""
     texts: dict[str, str] = {}
@@ -59,18 +64,18 @@ def _objects(stack_plan, tmp: Path) -> list[dict]:
         folder = tmp / f"plan-{stack}"
         write_manifests(stack_plan(stack).kubernetes, folder)
         for path in sorted(folder.rglob("*.yaml")):
-            for doc in yaml.safe_load_all(path.read_text()):
+            for doc in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader):
                 if doc:
-                    text = yaml.safe_dump(doc, sort_keys=True)
+                    text = _dump(doc)
                     texts.setdefault(hashlib.sha256(text.encode()).hexdigest(), text)
     compiled = [load_and_compile(["examples/workspaces"], PlatformContext.sample(env)).result.objects
                 for env in ("dev", "prod")]
     compiled += [result.objects for result in conformance_results().values()]
     for objects in compiled:
         for doc in objects:
-            text = yaml.safe_dump(doc, sort_keys=True)
+            text = _dump(doc)
             texts.setdefault(hashlib.sha256(text.encode()).hexdigest(), text)
-    return [yaml.safe_load(t) for _, t in sorted(texts.items())]
+    return [yaml.load(t, Loader=yaml.CSafeLoader) for _, t in sorted(texts.items())]
 
 
 @pytest.mark.skipif(CHECKOV is None, reason="checkov is not installed (make test installs it; or set CHECKOV)")
@@ -82,7 +87,7 @@ def test_every_written_object_passes_checkov(stack_plan, tmp_path: Path) -> None
     by_file = {}
     for n, doc in enumerate(objects):
         name = f"{n:05d}.yaml"
-        (scan / name).write_text(yaml.safe_dump(doc, sort_keys=True))
+        (scan / name).write_text(_dump(doc))
         by_file[f"/{name}"] = doc
     # offline: no guideline download, no update check against the package index
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"}
