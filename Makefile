@@ -32,9 +32,15 @@ $(CHECKOV_STAMP): tools/checkov/constraints.txt
 # longest modules first (tests/conftest.py).
 PYTEST_WORKERS ?= auto
 
+# Bytecode is cached under the venv, outside the source tree, also where the environment says not to write it
+# (PYTHONDONTWRITEBYTECODE): every worker and every CLI, runtime and Pulumi-program process of the tests would
+# otherwise compile the project again, and pytest rewrite every test module's asserts again (half of collection).
+PYCACHE := $(CURDIR)/$(VENV)/pycache
+
 test: $(STAMP) $(CHECKOV_STAMP)
 	@# pytest exits 5 when it collects no test: that is not a failure; every other non-zero code is.
-	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder; rc=$$?; \
+	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(PYCACHE) \
+	  CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo 'pytest: no tests collected'; exit 0; fi; exit $$rc
 
 # Regenerate checked-in generated files (stack schema, CRDs, JSON schemas, compiler goldens).
